@@ -18,6 +18,10 @@
 
 #include "conf/result.hpp"
 
+namespace boost::asio {
+class io_context;
+}
+
 namespace podnet::store {
 
 struct Entry {
@@ -61,6 +65,19 @@ class Datastore {
 
   // The current store revision (highest revision handed out so far).
   virtual Result<int64_t> revision() = 0;
+
+  // Watch keys under prefix, driven by io (callbacks run on io's thread, never re-entrantly).
+  // The first callback is a snapshot: every current entry as a put, with initial == true.
+  // Later callbacks carry changes in revision order, initial == false. The watch is level-
+  // triggered where the backend needs it (directory: a lost inotify event or a queue overflow
+  // leads to a rescan and diff, never a missed change). Destroying the Watch stops it.
+  class Watch {
+   public:
+    virtual ~Watch() = default;
+  };
+  using WatchCallback = std::function<void(const std::vector<WatchEvent>& events, bool initial)>;
+  virtual Result<std::unique_ptr<Watch>> watch(boost::asio::io_context& io,
+                                               const std::string& prefix, WatchCallback cb) = 0;
 };
 
 // Parses "dir:PATH" or "etcd:URL" (a bare path means dir:). Opens the backend.
