@@ -1,0 +1,96 @@
+#include "cli/cli.hpp"
+
+#include <CLI/CLI.hpp>
+#include <ostream>
+
+#include "cli/commands.hpp"
+
+namespace podnet::cli {
+
+int run(int argc, char** argv, Io io) {
+  CLI::App app{"podnetctl: manage podnet resources and inspect podnetd"};
+  app.name("podnetctl");
+  app.require_subcommand(1);
+  // Global flags may stand before or after the verb, as with kubectl.
+  app.fallthrough();
+  Globals g;
+  app.add_option("--datastore", g.datastore, "dir:PATH or etcd:URL")
+      ->envname("PODNET_DATASTORE")
+      ->capture_default_str();
+  app.add_option("--socket", g.socket, "podnetd control socket")
+      ->envname("PODNET_SOCKET")
+      ->capture_default_str();
+
+  int rc = kOk;
+
+  FileArgs write_args;
+  for (auto [name, verb, help] :
+       {std::tuple{"apply", Verb::apply, "create or replace resources from a file"},
+        std::tuple{"create", Verb::create, "create resources (fails if one exists)"},
+        std::tuple{"replace", Verb::replace, "replace existing resources"}}) {
+    auto* sub = app.add_subcommand(name, help);
+    sub->add_option("-f,--filename", write_args.file, "file with resources, - for stdin")
+        ->required();
+    sub->callback([&, verb = verb] { rc = cmd_write(g, verb, write_args, io); });
+  }
+
+  DeleteArgs del;
+  auto* del_cmd = app.add_subcommand("delete", "delete resources by kind and name, or from a file");
+  del_cmd->add_option("kind", del.kind, "resource kind");
+  del_cmd->add_option("name", del.name, "resource name");
+  del_cmd->add_option("-f,--filename", del.file, "file naming the resources to delete");
+  del_cmd->add_option("-n,--namespace", del.ns, "namespace (default: default)");
+  del_cmd->add_flag("--ignore-not-found", del.ignore_not_found, "no error if absent");
+  del_cmd->callback([&] { rc = cmd_delete(g, del, io); });
+
+  GetArgs get;
+  auto* get_cmd = app.add_subcommand("get", "list or show resources");
+  get_cmd->add_option("kind", get.kind, "resource kind")->required();
+  get_cmd->add_option("name", get.name, "resource name");
+  get_cmd->add_option("-n,--namespace", get.ns, "namespace (default: default)");
+  get_cmd->add_flag("-A,--all-namespaces", get.all_namespaces, "every namespace");
+  get_cmd->add_option("-o,--output", get.output, "yaml, json or wide");
+  get_cmd->callback([&] { rc = cmd_get(g, get, io); });
+
+  PatchArgs patch;
+  auto* patch_cmd = app.add_subcommand("patch", "change fields of one resource");
+  patch_cmd->add_option("kind", patch.kind, "resource kind")->required();
+  patch_cmd->add_option("name", patch.name, "resource name")->required();
+  patch_cmd->add_option("-n,--namespace", patch.ns, "namespace (default: default)");
+  patch_cmd->add_option("-p,--patch", patch.patch, "the patch, JSON")->required();
+  patch_cmd->add_option("--type", patch.type, "merge (RFC 7386), json (RFC 6902) or strategic")
+      ->capture_default_str();
+  patch_cmd->callback([&] { rc = cmd_patch(g, patch, io); });
+
+  LabelArgs label;
+  auto* label_cmd = app.add_subcommand("label", "add, change or remove labels");
+  label_cmd->add_option("kind", label.kind, "resource kind")->required();
+  label_cmd->add_option("name", label.name, "resource name")->required();
+  label_cmd->add_option("changes", label.changes, "key=value to set, key- to remove")
+      ->required();
+  label_cmd->add_option("-n,--namespace", label.ns, "namespace (default: default)");
+  label_cmd->add_flag("--overwrite", label.overwrite, "replace a label that has another value");
+  label_cmd->callback([&] { rc = cmd_label(g, label, io); });
+
+  ShowArgs show;
+  auto* show_cmd = app.add_subcommand("show", "ask the running podnetd");
+  show_cmd->require_subcommand(1);
+  auto* status_cmd = show_cmd->add_subcommand("status", "daemon, datastore and resource summary");
+  status_cmd->add_flag("--json", show.json, "print the raw JSON");
+  status_cmd->callback([&] {
+    show.what = "status";
+    rc = cmd_show(g, show, io);
+  });
+
+  app.add_subcommand("version", "print versions")->callback([&] { rc = cmd_version(g, io); });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // Help requests exit 0 with the help of the (sub)command asked about; errors exit 2.
+    return app.exit(e, io.out, io.err) == 0 ? kOk : kBadInput;
+  }
+  return rc;
+}
+
+}  // namespace podnet::cli

@@ -1,0 +1,54 @@
+// One function per podnetctl verb. cli.cpp parses the command line into these argument
+// structs; each verb returns podnetctl's exit code (cli.hpp) and prints to io.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cli/cli.hpp"
+
+namespace podnet::cli {
+
+struct FileArgs {
+  std::string file;  // -f FILE, "-" for stdin
+};
+enum class Verb { apply, create, replace };
+int cmd_write(const Globals& g, Verb verb, const FileArgs& a, Io io);
+
+struct DeleteArgs {
+  std::string file;  // delete -f FILE
+  std::string kind, name, ns;
+  bool ignore_not_found = false;
+};
+int cmd_delete(const Globals& g, const DeleteArgs& a, Io io);
+
+struct GetArgs {
+  std::string kind, name, ns, output;
+  bool all_namespaces = false;
+};
+int cmd_get(const Globals& g, const GetArgs& a, Io io);
+
+struct PatchArgs {
+  std::string kind, name, ns, patch, type = "merge";
+};
+int cmd_patch(const Globals& g, const PatchArgs& a, Io io);
+
+struct LabelArgs {
+  std::string kind, name, ns;
+  std::vector<std::string> changes;  // key=value or key-
+  bool overwrite = false;
+};
+int cmd_label(const Globals& g, const LabelArgs& a, Io io);
+
+struct ShowArgs {
+  std::string what;  // "status"
+  bool json = false;
+};
+int cmd_show(const Globals& g, const ShowArgs& a, Io io);
+
+int cmd_version(const Globals& g, Io io);
+
+// Exit code for an error from the store or conf.
+int exit_code_for(const Error& e);
+
+}  // namespace podnet::cli
