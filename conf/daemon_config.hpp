@@ -1,0 +1,32 @@
+// podnetd's own configuration file (YAML). Unknown keys and wrong types are errors with
+// file:line:column, like the resources. A new setting is one member here plus one line in the
+// field table of daemon_config.cpp.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "conf/result.hpp"
+
+namespace podnet::conf {
+
+struct DaemonConfig {
+  std::string node_name;  // nodeName; default: the host name
+  struct Datastore {
+    std::string type = "directory";                  // type: directory | etcdv3
+    std::string path = "/var/lib/podnet/datastore";  // path (directory)
+    std::vector<std::string> etcd_endpoints;         // etcdEndpoints (etcdv3): http(s)://host:port
+  } datastore;
+  std::string control_socket = "/run/podnet/podnetd.sock";  // controlSocket
+  std::string health_listen = "127.0.0.1:9099";             // healthListen (host:port)
+  std::string log_level = "info";                           // logLevel: trace debug info warn error
+
+  std::string datastore_spec() const;  // "dir:PATH" or "etcd:URL,..." (what open_datastore takes)
+};
+
+// Errors: "file:line:col: what is wrong" (one per line when there are several).
+Result<DaemonConfig> load_daemon_config(const std::string& path);
+Result<DaemonConfig> parse_daemon_config(std::string_view yaml, std::string_view source);
+
+}  // namespace podnet::conf
