@@ -1,0 +1,24 @@
+// open_datastore: the one place that maps a datastore spec to a backend.
+#include <fmt/format.h>
+
+#include "ipam-sync/datastore.hpp"
+#include "ipam-sync/directory_store.hpp"
+
+namespace podnet::store {
+
+Result<std::unique_ptr<Datastore>> open_datastore(const std::string& spec) {
+  std::string path = spec;
+  if (spec.starts_with("etcd:")) {
+    return make_error(Errc::unavailable, "etcd v3 backend not built in this version");
+  }
+  if (spec.starts_with("dir:")) path = spec.substr(4);
+  if (path.empty()) {
+    return make_error(Errc::invalid,
+                      fmt::format("datastore \"{}\": want dir:PATH, a path, or etcd:URL", spec));
+  }
+  auto store = DirectoryStore::open(path);
+  if (!store.ok()) return store.error();
+  return std::unique_ptr<Datastore>(std::move(store.value()));
+}
+
+}  // namespace podnet::store
