@@ -8,4 +8,5 @@ podnet_test(bgp_fsm_tests unit
   SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/tests/fsm_replay.cpp
     ${CMAKE_CURRENT_LIST_DIR}/tests/fsm_replay_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/tests/fsm_table_test.cpp
   LIBS podnet_bgp)
