@@ -9,4 +9,6 @@ podnet_test(bgp_fsm_tests unit
     ${CMAKE_CURRENT_LIST_DIR}/tests/fsm_replay.cpp
     ${CMAKE_CURRENT_LIST_DIR}/tests/fsm_replay_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/tests/fsm_table_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/tests/fsm_checks_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/tests/fsm_text_test.cpp
   LIBS podnet_bgp)
