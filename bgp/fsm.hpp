@@ -246,6 +246,17 @@ Session make_session(const Config& config);
 // RFC 4271 §8.2.2: the next session and the actions, in the order they must be carried out.
 // Within a teardown to Idle the order is normalized: NOTIFICATION first, then timers stopped,
 // routes deleted, resources released, TCP dropped last (so the NOTIFICATION is flushed).
+//
+// Contract with the caller:
+//  - Deliver an OPEN received on this connection with open_event() (19 or 20); step()
+//    applies validate_open() itself and treats a failing OPEN as Event 22.
+//  - In OpenConfirm / Established, Event 19 means "an OPEN for the same peer arrived on the
+//    colliding connection" (§6.8, the peer manager forwards it); step() closes this session
+//    with Cease / Connection Collision Resolution if resolve_collision() says it loses.
+//  - Timers: execute StartTimer / StopTimer exactly; deliver *_Expires only for a timer that
+//    is running. When the session layer sends an UPDATE it restarts the KeepaliveTimer itself
+//    (§8.2.2 Established: "each time the local system sends a KEEPALIVE or UPDATE message");
+//    sending UPDATEs is not an FSM event.
 Transition step(const Session& session, const Event& event);
 
 // ---- Pure helpers the session layer and peer manager share with step(). ----

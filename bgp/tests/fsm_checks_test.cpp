@@ -166,6 +166,52 @@ TEST(FsmCollision, BothFsmsOfOneCollisionAgree) {
   }
 }
 
+// A collision played through two FSMs the way the peer manager will: our outgoing connection
+// reached OpenConfirm, then the peer's incoming connection delivers its OPEN. The manager asks
+// resolve_collision() and dumps the loser with OpenCollisionDump; the other one goes on.
+struct CollisionRun {
+  Session outgoing;
+  Session incoming;
+};
+
+CollisionRun collide(std::uint32_t local_id) {
+  Config c = ebgp();
+  c.local_id = local_id;
+  const OpenInfo peer{65001, 90, kId2, 0};
+  CollisionRun r{make_session(c), make_session(c)};
+  r.outgoing = step(r.outgoing, ev::ManualStart{}).session;
+  r.outgoing = step(r.outgoing, ev::Tcp_CR_Acked{}).session;
+  r.outgoing = step(r.outgoing, open_event(r.outgoing, peer)).session;
+  EXPECT_EQ(r.outgoing.state, State::OpenConfirm);
+  // The incoming connection gets its own FSM (TrackSecondConnection), started passive.
+  r.incoming = step(r.incoming, ev::ManualStart_with_PassiveTcpEstablishment{}).session;
+  r.incoming = step(r.incoming, ev::TcpConnectionConfirmed{}).session;
+  r.incoming = step(r.incoming, open_event(r.incoming, peer)).session;
+  EXPECT_EQ(r.incoming.state, State::OpenConfirm);
+  const auto verdict =
+      resolve_collision(r.outgoing, Direction::Incoming, peer.bgp_id, peer.peer_as);
+  Session& loser = verdict == CollisionVerdict::CloseExisting ? r.outgoing : r.incoming;
+  const Transition t = step(loser, ev::OpenCollisionDump{});
+  EXPECT_EQ(to_string(t.actions.front()), "SendNotification code=6 subcode=7");
+  loser = t.session;
+  return r;
+}
+
+TEST(FsmCollision, LowerLocalIdentifierDumpsOurOutgoingConnection) {
+  const CollisionRun r = collide(kId1);  // 10.0.0.1 < 10.0.0.2
+  EXPECT_EQ(r.outgoing.state, State::Idle);
+  EXPECT_EQ(r.outgoing.last_error, "connection collision resolution");
+  EXPECT_EQ(r.incoming.state, State::OpenConfirm);
+  EXPECT_EQ(step(r.incoming, ev::KeepAliveMsg{}).session.state, State::Established);
+}
+
+TEST(FsmCollision, HigherLocalIdentifierDumpsTheIncomingConnection) {
+  const CollisionRun r = collide(0x0a000009);  // 10.0.0.9 > 10.0.0.2
+  EXPECT_EQ(r.incoming.state, State::Idle);
+  EXPECT_EQ(r.outgoing.state, State::OpenConfirm);
+  EXPECT_EQ(step(r.outgoing, ev::KeepAliveMsg{}).session.state, State::Established);
+}
+
 TEST(FsmStep, IsPureAndLastErrorExplainsIdle) {
   Session s = make_session(ebgp());
   s = step(s, ev::ManualStart{}).session;
