@@ -52,7 +52,7 @@ std::vector<Chunk> split_documents(std::string_view text) {
   std::vector<Chunk> chunks(1);
   int line_no = 0;
   size_t pos = 0;
-  while (pos <= text.size()) {
+  while (pos < text.size()) {
     size_t eol = text.find('\n', pos);
     std::string_view line =
         text.substr(pos, eol == std::string_view::npos ? text.size() - pos : eol - pos);

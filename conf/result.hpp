@@ -22,13 +22,20 @@ enum class Errc {
 
 inline const char* errc_name(Errc e) {
   switch (e) {
-    case Errc::invalid: return "invalid";
-    case Errc::not_found: return "not found";
-    case Errc::already_exists: return "already exists";
-    case Errc::conflict: return "conflict";
-    case Errc::io: return "i/o error";
-    case Errc::unavailable: return "unavailable";
-    case Errc::internal: return "internal error";
+    case Errc::invalid:
+      return "invalid";
+    case Errc::not_found:
+      return "not found";
+    case Errc::already_exists:
+      return "already exists";
+    case Errc::conflict:
+      return "conflict";
+    case Errc::io:
+      return "i/o error";
+    case Errc::unavailable:
+      return "unavailable";
+    case Errc::internal:
+      return "internal error";
   }
   return "error";
 }
@@ -38,12 +45,14 @@ struct Error {
   std::string message;
 };
 
-inline Error make_error(Errc code, std::string message) { return Error{code, std::move(message)}; }
+inline Error make_error(Errc code, std::string message) {
+  return Error{code, std::move(message)};
+}
 
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : v_(std::move(error)) {}  // NOLINT
 
   bool ok() const { return v_.index() == 0; }
@@ -66,6 +75,8 @@ class [[nodiscard]] Result {
 // Result<void>: success carries nothing.
 struct Ok {};
 using Status = Result<Ok>;
-inline Status ok_status() { return Ok{}; }
+inline Status ok_status() {
+  return Ok{};
+}
 
 }  // namespace podnet

@@ -2,6 +2,8 @@
 // indentation), keys in document order, strings quoted only when a YAML reader would otherwise
 // take them for something else. Our own writer rather than YAML::Emitter so the output is fixed
 // by this file, not by the yaml-cpp version installed.
+#include <algorithm>
+#include <cctype>
 #include <string>
 
 #include "conf/resource.hpp"
@@ -23,6 +25,13 @@ bool needs_quotes(const std::string& s) {
                                  "NO", "on", "On",  "ON",  "off", "Off", "OFF", "=",  "<<"};
   for (const char* w : yaml11)
     if (s == w) return true;
+  // YAML 1.1 sexagesimal integers ("30000:32767") and timestamps ("2020-10-20T23:33:09Z").
+  if (std::isdigit(static_cast<unsigned char>(s.front())) &&
+      s.find_first_not_of("0123456789:_") == std::string::npos)
+    return true;
+  if (s.size() >= 8 && std::isdigit(static_cast<unsigned char>(s[0])) && s[4] == '-' &&
+      s.find_first_not_of("0123456789-:TtZz.+ ") == std::string::npos)
+    return true;
   const std::string indicators = "-?:,[]{}#&*!|>'\"%@`";
   if (indicators.find(s.front()) != std::string::npos || s.front() == ' ' || s.back() == ' ' ||
       s.back() == ':')
@@ -36,7 +45,13 @@ bool needs_quotes(const std::string& s) {
 std::string scalar(const Json& v) {
   if (v.is_string()) {
     const auto& s = v.get_ref<const std::string&>();
-    return needs_quotes(s) ? v.dump() : s;  // a JSON string is a valid double-quoted YAML scalar
+    if (!needs_quotes(s)) return s;
+    // JSON inside annotations reads better single-quoted, as kubectl writes it.
+    bool plain_chars =
+        std::all_of(s.begin(), s.end(), [](unsigned char c) { return c >= 0x20 && c != 0x7f; });
+    if (plain_chars && s.find('"') != std::string::npos && s.find('\'') == std::string::npos)
+      return "'" + s + "'";
+    return v.dump();  // a JSON string is a valid double-quoted YAML scalar
   }
   if (v.is_null()) return "null";
   return v.dump();

@@ -61,6 +61,7 @@ std::vector<std::pair<std::string, KindSchema>> policy_schemas();
 std::vector<std::pair<std::string, KindSchema>> k8s_schemas();
 std::vector<std::pair<std::string, KindSchema>> operator_schemas();
 S felix_spec();
+KindSchema kube_controllers_schema();
 // The IPPool documents an Installation stands for (validated Installation in, raw IPPools out).
 std::vector<Json> installation_ippools(const Json& installation);
 

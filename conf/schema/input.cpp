@@ -80,6 +80,7 @@ Input from_json(const nlohmann::json& j) {
 
 Scalar resolve(const Input& in) {
   if (in.kind == Input::Kind::null) return Scalar::null;
+  if (in.kind != Input::Kind::scalar) return Scalar::string;  // containers are never null
   if (in.quoted) return Scalar::string;
   const std::string& t = in.text;
   if (t.empty() || t == "~" || t == "null" || t == "Null" || t == "NULL") return Scalar::null;

@@ -138,8 +138,9 @@ void finish_calico_policy(Json& doc, Walk& w, bool global) {
          aof = spec.value("applyOnForward", false);
     if (dnt && prednat) w.error("spec.preDNAT", "preDNAT and doNotTrack cannot both be true");
     if ((dnt || prednat) && !aof)
-      w.error("spec.applyOnForward", fmt::format("applyOnForward must be true when {} is true",
-                                                 dnt ? "doNotTrack" : "preDNAT"));
+      w.error(dnt ? "spec.doNotTrack" : "spec.preDNAT",
+              fmt::format("applyOnForward must be true when {} is true",
+                          dnt ? "doNotTrack" : "preDNAT"));
     if (prednat && (egress || list_has("Egress")))
       w.error("spec.egress", "preDNAT policies take ingress rules only");
   }

@@ -187,6 +187,7 @@ std::vector<std::pair<std::string, KindSchema>> routing_schemas() {
                 finish_bgp_filter}});
   v.push_back({"felixconfigurations",
                {document(*find_kind("FelixConfiguration"), felix_spec(), obj({})), nullptr}});
+  v.push_back({"kubecontrollersconfigurations", kube_controllers_schema()});
   return v;
 }
 

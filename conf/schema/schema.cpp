@@ -120,9 +120,9 @@ const char* kind_name(const Input& in) {
     case Input::Kind::scalar:
       return scalar_type_name(resolve(in));
     case Input::Kind::seq:
-      return "list";
+      return "a list";
     case Input::Kind::map:
-      return "map";
+      return "a map";
   }
   return "?";
 }
@@ -184,7 +184,7 @@ void Walk::error(const std::string& path, std::string message) {
 
 Json Walk::scalar(const Input& in, const Spec& spec, const std::string& path) {
   if (in.kind != Input::Kind::scalar) {
-    error_at(in, path, fmt::format("expected {}, got a {}", type_name(spec.type), kind_name(in)));
+    error_at(in, path, fmt::format("expected {}, got {}", type_name(spec.type), kind_name(in)));
     return kBad;
   }
   Scalar s = resolve(in);
@@ -313,7 +313,7 @@ Json Walk::run(const Input& in, const Spec& spec, const std::string& path) {
       bool bad = false;
       std::map<std::string, Json> given;
       Json extras = Json::object();
-      std::set<std::string> seen;
+      std::set<std::string> seen, broken;
       for (const auto& [k, v] : in.entries) {
         std::string kp = join(path, k.text);
         if (k.kind != Input::Kind::scalar) {
@@ -341,6 +341,7 @@ Json Walk::run(const Input& in, const Spec& spec, const std::string& path) {
         Json val = run(v, *f->spec, kp);
         if (val.is_discarded()) {
           bad = true;
+          broken.insert(k.text);
           continue;
         }
         given.emplace(k.text, std::move(val));
@@ -350,6 +351,8 @@ Json Walk::run(const Input& in, const Spec& spec, const std::string& path) {
         auto it = given.find(f.name);
         if (it != given.end()) {
           out[f.name] = std::move(it->second);
+        } else if (broken.count(f.name)) {
+          // already reported
         } else if (f.spec->default_value) {
           out[f.name] = *f.spec->default_value;
         } else if (f.spec->required) {
