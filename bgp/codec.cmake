@@ -9,7 +9,12 @@ target_link_libraries(podnet_bgp PUBLIC podnet_rib)
 
 podnet_test(bgp_codec_test unit
   SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/tests/builder_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/tests/cursor_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/tests/messages_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/tests/rfc7606_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/tests/truncation_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/tests/update_test.cpp
   LIBS podnet_bgp)
 
 # libFuzzer target: only with clang (configure with -DCMAKE_CXX_COMPILER=clang++
