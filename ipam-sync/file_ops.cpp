@@ -84,13 +84,13 @@ Result<std::optional<FileContent>> read_file(const std::string& path) {
 }
 
 Status write_file_atomic(const std::string& dir, const std::string& name,
-                         const std::string& content) {
+                         const std::string& content, bool durable) {
   std::string tmp = dir + "/" + temp_name();
   std::string dst = dir + "/" + name;
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return sys_error("create", tmp, errno);
   Status st = write_all(fd, content, tmp);
-  if (st.ok() && ::fsync(fd) != 0) st = sys_error("fsync", tmp, errno);
+  if (st.ok() && durable && ::fsync(fd) != 0) st = sys_error("fsync", tmp, errno);
   if (::close(fd) != 0 && st.ok()) st = sys_error("close", tmp, errno);
   if (st.ok() && ::rename(tmp.c_str(), dst.c_str()) != 0) st = sys_error("rename", dst, errno);
   if (!st.ok()) {
@@ -98,7 +98,7 @@ Status write_file_atomic(const std::string& dir, const std::string& name,
     return st;
   }
   // Without this the rename itself may not survive a power loss.
-  return fsync_dir(dir);
+  return durable ? fsync_dir(dir) : ok_status();
 }
 
 Status remove_file_durable(const std::string& dir, const std::string& name) {

@@ -26,8 +26,10 @@ Result<std::optional<FileContent>> read_file(const std::string& path);
 
 // Writes dir/name so that a crash at any moment leaves either the old file or the complete
 // new one: temp file in the same directory, fsync, rename over name, fsync the directory.
+// durable=false skips both fsyncs: still atomic against a killed process (the rename is),
+// only a power loss may bring back the old file. For data that can be re-derived.
 Status write_file_atomic(const std::string& dir, const std::string& name,
-                         const std::string& content);
+                         const std::string& content, bool durable = true);
 
 // Unlinks dir/name and fsyncs dir. Ok if it did not exist.
 Status remove_file_durable(const std::string& dir, const std::string& name);

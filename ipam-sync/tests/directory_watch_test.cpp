@@ -1,7 +1,9 @@
 // DirectoryStore::watch against real inotify: the snapshot, then changes made by this
 // instance, a second instance, a separate process, a person; directories created later; a
 // burst of 1000 writes from another thread arriving complete.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
@@ -233,6 +235,33 @@ TEST_F(DirectoryWatchTest, DestroyingTheWatchStopsCallbacksEvenFromInsideOne) {
   io.run_for(std::chrono::milliseconds(150));
   EXPECT_EQ(rec.batches.size(), seen);
   EXPECT_EQ(calls, 1);
+}
+
+TEST_F(DirectoryWatchTest, QueueOverflowLeadsToRescanNotMissedChanges) {
+  ASSERT_TRUE(store->create("ippools/doomed", "x\n").ok());
+  start();
+  // With the loop not running, queue more inotify events than the kernel keeps (16384 by
+  // default): IN_ATTRIB from touching two files alternately, so the kernel cannot merge
+  // consecutive duplicates. touch is cheap; rewriting the files 20000 times is not.
+  std::string noisy[2] = {tmp.root() + "/ippools/noisy-0.yaml",
+                          tmp.root() + "/ippools/noisy-1.yaml"};
+  write_text(noisy[0], "n: 0\n");
+  write_text(noisy[1], "n: 1\n");
+  for (int i = 0; i < 20000; ++i)
+    ASSERT_EQ(::utimensat(AT_FDCWD, noisy[i % 2].c_str(), nullptr, 0), 0);
+  write_text(noisy[0], "n: 19998\n");
+  write_text(noisy[1], "n: 19999\n");
+  ASSERT_TRUE(store->remove("ippools/doomed", 0).ok());
+  ASSERT_TRUE(store->create("nodes/late", "y\n").ok());
+  ASSERT_TRUE(run_until(io, [&] {
+    return rec.has_value("ippools/noisy-0", "n: 19998\n") &&
+           rec.has_value("ippools/noisy-1", "n: 19999\n") && !rec.model.count("ippools/doomed") &&
+           rec.has_value("nodes/late", "y\n");
+  }));
+  // The watch still works after the overflow.
+  ASSERT_TRUE(store->create("nodes/after", "z\n").ok());
+  ASSERT_TRUE(run_until(io, [&] { return rec.has_value("nodes/after", "z\n"); }));
+  EXPECT_TRUE(rec.order_ok);
 }
 
 TEST_F(DirectoryWatchTest, BurstOfThousandWritesArrivesComplete) {
