@@ -1,0 +1,63 @@
+// Typed Kubernetes kinds podnet reads (Namespace, Pod, ServiceAccount, Secret) and the Tigera
+// operator's Installation. Only the fields podnet uses; the documents keep everything else.
+#pragma once
+
+#include "conf/types/read.hpp"
+
+namespace podnet::conf::types {
+
+struct Namespace {
+  static constexpr const char* kPlural = "namespaces";
+  ObjectMeta metadata;
+};
+
+struct Pod {
+  static constexpr const char* kPlural = "pods";
+  ObjectMeta metadata;
+  struct Spec {
+    std::string node_name;
+    std::string service_account_name = "default";
+    bool host_network = false;
+  } spec;
+  struct Status {
+    std::string phase;
+    std::string host_ip;
+    std::string pod_ip;
+    std::vector<std::string> pod_ips;  // status.podIPs[].ip
+  } status;
+};
+
+struct ServiceAccount {
+  static constexpr const char* kPlural = "serviceaccounts";
+  ObjectMeta metadata;
+};
+
+struct Secret {
+  static constexpr const char* kPlural = "secrets";
+  ObjectMeta metadata;
+  std::string type;
+  std::map<std::string, std::string> data;         // base64, as stored
+  std::map<std::string, std::string> string_data;  // plain text
+};
+
+struct Installation {
+  static constexpr const char* kPlural = "installations";
+  ObjectMeta metadata;
+  struct Pool {
+    std::string name, cidr, encapsulation, nat_outgoing, node_selector;
+    int64_t block_size = 0;
+    bool disable_bgp_export = false;
+  };
+  std::string bgp = "Enabled";
+  std::optional<int64_t> mtu;
+  std::vector<Pool> ip_pools;
+};
+
+void from_json(const Json& j, Namespace& v);
+void from_json(const Json& j, Pod& v);
+void from_json(const Json& j, ServiceAccount& v);
+void from_json(const Json& j, Secret& v);
+void from_json(const Json& j, Installation::Pool& v);
+void from_json(const Json& j, Installation& v);
+
+}  // namespace podnet::conf::types
