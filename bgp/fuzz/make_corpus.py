@@ -4,6 +4,9 @@
 Each file is one fuzz input: a context byte (see context_from() in fuzz_codec.cpp: bit0 2-octet
 AS session, bit1 eBGP, bit2/3 ADD-PATH v4/v6, bit4 extended next hop, bit5 extended message)
 followed by one message. Re-run after changing it: python3 bgp/fuzz/make_corpus.py
+
+corpus/found/ holds inputs the fuzzer discovered, minimised with -merge=1 (a few hundred small
+files); libFuzzer reads corpus directories recursively.
 """
 import os
 import struct

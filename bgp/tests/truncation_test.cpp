@@ -108,8 +108,9 @@ TEST(FuzzCorpus, SeedsSatisfyTheOracle) {
   const char* src = std::getenv("PODNET_SOURCE_DIR");
   ASSERT_NE(src, nullptr);
   std::size_t n = 0, ok = 0;
-  for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(src) / "bgp" /
-                                                           "fuzz" / "corpus")) {
+  for (const auto& e : std::filesystem::recursive_directory_iterator(std::filesystem::path(src) /
+                                                                     "bgp" / "fuzz" / "corpus")) {
+    if (!e.is_regular_file()) continue;
     std::ifstream f(e.path(), std::ios::binary);
     std::vector<uint8_t> data((std::istreambuf_iterator<char>(f)), {});
     if (data.empty()) continue;
@@ -126,7 +127,7 @@ TEST(FuzzCorpus, SeedsSatisfyTheOracle) {
     if (decode_message(msg, ctx).ok()) ++ok;
     ++n;
   }
-  EXPECT_GE(n, 40u);
+  EXPECT_GE(n, 300u);  // hand-made seeds plus the minimised fuzzer finds in found/
   EXPECT_GE(ok, 20u);  // the valid half of the seeds decode
 }
 
