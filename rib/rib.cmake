@@ -1,2 +1,13 @@
 # rib: Adj-RIB-In, Loc-RIB (decision process), Adj-RIB-Out (update groups). Included from
 # rib/CMakeLists.txt so the type sources there and these stay in separate hands.
+target_sources(podnet_rib PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/attr_store.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/decision.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/adj_rib_in.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/loc_rib.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/adj_rib_out.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/rib.cpp)
+
+podnet_test(rib_decision_test unit
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/decision_test.cpp
+  LIBS podnet_rib)

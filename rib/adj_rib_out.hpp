@@ -1,0 +1,123 @@
+// Adj-RIB-Out organised as update groups. Peers whose export policy is identical (the BGP layer
+// decides that and names it with a key) share one group: the export function runs once per
+// group and prefix, the group keeps one record of what its members have been sent, and its
+// pending changes come out packed by attribute set so the BGP layer encodes each UPDATE once
+// and writes the same bytes to every member.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "rib/attr_store.hpp"
+#include "rib/loc_rib.hpp"
+#include "rib/peer_info.hpp"
+#include "rib/route.hpp"
+
+namespace podnet::rib {
+
+using GroupId = uint32_t;
+
+// The best path offered for export.
+struct ExportCandidate {
+  const PeerInfo& source;  // where the best path came from (kind local: this node's own)
+  uint32_t path_id;
+  const AttrRef& attrs;
+};
+
+// What a group's members are to be sent for `prefix` whose best path is `best`: the attributes
+// as they go on the wire (next hop rewritten, AS prepended, LOCAL_PREF set or removed, ...),
+// or nullopt to not advertise it (and withdraw it if it was). Split horizon, the iBGP and route
+// reflection rules, disableBGPExport pools and BGPFilters live in this function; it must
+// depend only on its arguments and the group's policy, never on which member asks.
+using ExportFn = std::function<std::optional<PathAttributes>(
+    std::string_view group_key, const Prefix& prefix, const ExportCandidate& best)>;
+
+// Changes ready to encode: each `announce` entry is one attribute set with every prefix that
+// carries it (one UPDATE, or several if they do not fit one message); then withdrawals.
+struct UpdateBatch {
+  std::map<AttrRef, std::vector<Prefix>> announce;
+  std::vector<Prefix> withdraw;
+
+  bool empty() const { return announce.empty() && withdraw.empty(); }
+  std::size_t prefix_count() const;
+};
+
+class AdjRibOut {
+ public:
+  AdjRibOut(const LocRib& loc, AttrStore& store) : loc_(loc), store_(store) {}
+
+  // Puts `peer` in the group named `key`, creating the group (with `fn`) if none has that key;
+  // a group that already exists keeps its function. A new group computes its table from the
+  // Loc-RIB in slices (advance()); a member joining an existing group gets the group's table
+  // through take_dump(). A peer already in a group is moved.
+  GroupId join(PeerId peer, const std::string& key, ExportFn fn);
+  // Leaves its group; the last member leaving deletes the group. False if it was in none.
+  bool leave(PeerId peer);
+
+  // Best-path changes of one decision batch.
+  void on_best_changes(std::span<const BestChange> changes);
+  // Builds new groups' tables from the Loc-RIB: up to `budget` prefixes. True while more.
+  bool advance(std::size_t budget);
+  bool building() const;
+
+  // The group's pending changes, up to `max_prefixes` prefixes (0: all), in prefix order.
+  UpdateBatch take_updates(GroupId g, std::size_t max_prefixes);
+  std::vector<GroupId> groups_with_updates() const;
+  // The member's initial table (or a re-send for ROUTE-REFRESH), up to `max_prefixes`.
+  UpdateBatch take_dump(PeerId peer, std::size_t max_prefixes);
+  bool dump_pending(PeerId peer) const;
+  // Restarts the member's full dump (ROUTE-REFRESH from that peer).
+  bool refresh(PeerId peer);
+  // The member has been given everything: its dump is done, its group is built and the
+  // group's queue is empty. The BGP layer sends End-of-RIB when this first becomes true.
+  bool in_sync(PeerId peer) const;
+
+  std::optional<GroupId> group_of(PeerId peer) const;
+  std::vector<PeerId> members(GroupId g) const;
+  std::vector<GroupId> groups() const;
+  const std::string* key(GroupId g) const;
+  // What the group has advertised (including changes still queued); nullptr for no group.
+  const std::map<Prefix, AttrRef>* advertised(GroupId g) const;
+  std::size_t pending_count(GroupId g) const;
+
+ private:
+  struct Group {
+    GroupId id = 0;
+    std::string key;
+    ExportFn fn;
+    std::map<Prefix, AttrRef> adv;
+    // Changed since the last take_updates(): the advertised value before the first change
+    // (null: not advertised), so a change that is undone before it is sent cancels out.
+    std::map<Prefix, AttrRef> pending;
+    std::set<PeerId> members;
+    bool building = true;
+    std::optional<Prefix> built_up_to;  // last Loc-RIB prefix the build has covered
+  };
+  struct Member {
+    GroupId group = 0;
+    bool dumping = false;
+    std::optional<Prefix> dumped_up_to;
+  };
+
+  void export_prefix(Group& g, const Prefix& p, const Candidate* best);
+  void set_advertised(Group& g, const Prefix& p, AttrRef desired);
+  static void pack(UpdateBatch& b, const Prefix& p, const AttrRef* attrs);
+
+  const LocRib& loc_;
+  AttrStore& store_;
+  std::map<GroupId, std::unique_ptr<Group>> groups_;
+  std::unordered_map<std::string, GroupId> by_key_;
+  std::map<PeerId, Member> members_;
+  GroupId next_group_ = 1;
+};
+
+}  // namespace podnet::rib
