@@ -303,8 +303,8 @@ void decode_one(const RawAttribute& a, const CodecContext& ctx, AttributesDecode
   }
   if ((a.flags & (kAttrFlagOptional | kAttrFlagTransitive)) != *expected) {
     out.record(attr_error(a, malformed_action(a.type), err::kAttributeFlagsError,
-                          "optional/transitive flags 0x" + std::to_string(a.flags >> 6) +
-                              " conflict with the attribute type"));
+                          "flags " + std::to_string(a.flags) +
+                              ": optional/transitive bits conflict with the attribute type"));
     return;
   }
   Cursor c(a.value);
@@ -608,11 +608,18 @@ void encode_path_attributes(const rib::PathAttributes& a, const CodecContext& ct
     flush(kWellKnown, attr::kLocalPref);
   }
   if (a.atomic_aggregate) flush(kWellKnown, attr::kAtomicAggregate);
+  // For a 2-octet peer: AS4_PATH when the path has 4-octet ASNs, and AS4_AGGREGATOR when the
+  // aggregator has one *or* AS4_PATH is sent, because a receiver ignores AS4_PATH whenever
+  // AGGREGATOR does not say AS_TRANS (RFC 6793 4.2.3).
+  std::optional<rib::AsPath> as4_path;
+  if (!ctx.four_octet_as && a.as_path) as4_path = as4_path_for(*a.as_path);
+  const bool as4_aggregator =
+      !ctx.four_octet_as && a.aggregator && (a.aggregator->asn > 0xFFFF || as4_path);
   if (a.aggregator) {
     if (ctx.four_octet_as) {
       w.u32(a.aggregator->asn);
     } else {
-      w.u16(a.aggregator->asn > 0xFFFF ? kAsTrans : static_cast<uint16_t>(a.aggregator->asn));
+      w.u16(as4_aggregator ? kAsTrans : static_cast<uint16_t>(a.aggregator->asn));
     }
     w.bytes(a.aggregator->address.bytes().first(4));
     flush(kOptTransitive, attr::kAggregator);
@@ -633,17 +640,11 @@ void encode_path_attributes(const rib::PathAttributes& a, const CodecContext& ct
     for (uint64_t x : a.extended_communities) w.u64(x);
     flush(kOptTransitive, attr::kExtendedCommunities);
   }
-  if (!ctx.four_octet_as) {
-    if (a.as_path) {
-      if (auto p4 = as4_path_for(*a.as_path)) {
-        put_attribute(out, kOptTransitive, attr::kAs4Path, as_path_value(*p4, true));
-      }
-    }
-    if (a.aggregator && a.aggregator->asn > 0xFFFF) {
-      w.u32(a.aggregator->asn);
-      w.bytes(a.aggregator->address.bytes().first(4));
-      flush(kOptTransitive, attr::kAs4Aggregator);
-    }
+  if (as4_path) put_attribute(out, kOptTransitive, attr::kAs4Path, as_path_value(*as4_path, true));
+  if (as4_aggregator) {
+    w.u32(a.aggregator->asn);
+    w.bytes(a.aggregator->address.bytes().first(4));
+    flush(kOptTransitive, attr::kAs4Aggregator);
   }
   if (!a.large_communities.empty()) {
     for (const auto& lc : a.large_communities) {

@@ -52,7 +52,9 @@ AttributesDecode decode_path_attributes(std::span<const uint8_t> field, const Co
 
 // Appends every attribute of `a` except MP_REACH/MP_UNREACH, in type-code order. NEXT_HOP only
 // when `with_next_hop`; LOCAL_PREF, ORIGINATOR_ID, CLUSTER_LIST only to internal peers; AS_PATH
-// as 2-octet plus AS4_PATH / AS4_AGGREGATOR when !ctx.four_octet_as.
+// as 2-octet plus AS4_PATH / AS4_AGGREGATOR when !ctx.four_octet_as. (A 4-octet ASN inside a
+// confederation segment cannot reach a 2-octet peer: AS4_PATH may not carry those segments, so
+// it stays AS_TRANS there, as RFC 6793 implies.)
 void encode_path_attributes(const rib::PathAttributes& a, const CodecContext& ctx,
                             bool with_next_hop, std::vector<uint8_t>& out);
 

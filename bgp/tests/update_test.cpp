@@ -235,6 +235,33 @@ TEST(As4, MergeKeepsLeadingConfedSegments) {
   EXPECT_EQ(merge_as4_path(as_path, as4), want);
 }
 
+TEST(As4, TwoOctetEncodingRoundTripsPathsWithConfedSegments) {
+  using T = rib::AsSegmentType;
+  const std::vector<rib::AsPath> paths = {
+      {{{T::confed_sequence, {64512, 64513}}, {T::as_sequence, {1, 4200000000u}}}},
+      {{{T::as_sequence, {1}}, {T::confed_set, {2}}, {T::as_sequence, {70000, 3}}}},
+      {{{T::as_set, {70000, 70001}}, {T::as_sequence, {5}}}},
+      {{{T::as_sequence, {kAsTrans, 9}}}},  // a literal AS_TRANS stays what it is
+  };
+  for (const auto& p : paths) {
+    UpdateMessage u;
+    u.attributes.origin = rib::Origin::igp;
+    u.attributes.as_path = p;
+    u.attributes.next_hop = rib::Address::parse("10.0.0.1").value();
+    u.nlri = {nlri("10.0.0.0/8")};
+    for (uint32_t agg : {0u, 5u, 70000u}) {
+      // A 2-octet aggregator must still be sent as AS_TRANS + AS4_AGGREGATOR when AS4_PATH
+      // goes out, or the receiver would ignore AS4_PATH (found by the fuzzer).
+      u.attributes.aggregator = rib::Aggregator{agg, rib::Address::v4(1)};
+      auto bytes = encode_update(u, ctx2());
+      ASSERT_TRUE(bytes.ok());
+      auto d = decode_update(*bytes, ctx2());
+      EXPECT_EQ(d.update, u);
+      EXPECT_TRUE(d.discarded.empty());
+    }
+  }
+}
+
 TEST(UnknownAttributes, PassThroughWithPartialBit) {
   const Bytes attrs = cat({base_attrs(), attribute(0xC0, 99, {9}), attribute(0x80, 100, {8})});
   auto d = decode_update(update({}, attrs, {8, 10}), ctx4());
