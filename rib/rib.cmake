@@ -11,3 +11,15 @@ target_sources(podnet_rib PRIVATE
 podnet_test(rib_decision_test unit
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/decision_test.cpp
   LIBS podnet_rib)
+
+podnet_test(rib_attr_store_test unit
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/attr_store_test.cpp
+  LIBS podnet_rib)
+
+podnet_test(rib_loc_rib_test unit
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/loc_rib_test.cpp
+  LIBS podnet_rib)
+
+podnet_test(rib_adj_rib_out_test unit
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/adj_rib_out_test.cpp
+  LIBS podnet_rib)
