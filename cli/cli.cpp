@@ -66,8 +66,7 @@ int run(int argc, char** argv, Io io) {
   auto* label_cmd = app.add_subcommand("label", "add, change or remove labels");
   label_cmd->add_option("kind", label.kind, "resource kind")->required();
   label_cmd->add_option("name", label.name, "resource name")->required();
-  label_cmd->add_option("changes", label.changes, "key=value to set, key- to remove")
-      ->required();
+  label_cmd->add_option("changes", label.changes, "key=value to set, key- to remove")->required();
   label_cmd->add_option("-n,--namespace", label.ns, "namespace (default: default)");
   label_cmd->add_flag("--overwrite", label.overwrite, "replace a label that has another value");
   label_cmd->callback([&] { rc = cmd_label(g, label, io); });

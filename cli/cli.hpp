@@ -13,7 +13,7 @@ enum Exit : int { kOk = 0, kNotFound = 1, kBadInput = 2 };
 
 struct Globals {
   std::string datastore = "dir:/var/lib/podnet/datastore";  // --datastore / PODNET_DATASTORE
-  std::string socket = "/run/podnet/podnetd.sock";           // --socket / PODNET_SOCKET
+  std::string socket = "/run/podnet/podnetd.sock";          // --socket / PODNET_SOCKET
 };
 
 struct Io {

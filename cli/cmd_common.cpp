@@ -27,7 +27,9 @@ Result<std::string> read_input(const std::string& file, std::istream& in) {
   return text.str();
 }
 
-std::string source_name(const std::string& file) { return file == "-" ? "<stdin>" : file; }
+std::string source_name(const std::string& file) {
+  return file == "-" ? "<stdin>" : file;
+}
 
 namespace {
 std::string lower(std::string s) {
@@ -62,8 +64,10 @@ std::string effective_namespace(const conf::KindInfo& kind, const std::string& n
 
 int exit_code_for(const Error& e) {
   switch (e.code) {
-    case Errc::invalid: return kBadInput;
-    default: return kNotFound;
+    case Errc::invalid:
+      return kBadInput;
+    default:
+      return kNotFound;
   }
 }
 

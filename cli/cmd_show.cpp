@@ -21,9 +21,8 @@ std::string human_duration(double seconds) {
 }
 
 void print_status(std::ostream& out, const nlohmann::json& j) {
-  out << fmt::format("podnetd {} ({}) on node {}, pid {}, up {}\n",
-                     j.value("version", "?"), j.value("gitRevision", "?"),
-                     j.value("nodeName", "?"), j.value("pid", 0),
+  out << fmt::format("podnetd {} ({}) on node {}, pid {}, up {}\n", j.value("version", "?"),
+                     j.value("gitRevision", "?"), j.value("nodeName", "?"), j.value("pid", 0),
                      human_duration(j.value("uptimeSeconds", 0.0)));
   const auto& ds = j["datastore"];
   out << fmt::format("datastore   {}  revision {}  {}\n", ds.value("spec", "?"),

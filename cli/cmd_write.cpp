@@ -16,9 +16,12 @@ namespace {
 
 const char* past_tense(Verb v) {
   switch (v) {
-    case Verb::apply: return "applied";
-    case Verb::create: return "created";
-    case Verb::replace: return "replaced";
+    case Verb::apply:
+      return "applied";
+    case Verb::create:
+      return "created";
+    case Verb::replace:
+      return "replaced";
   }
   return "written";
 }
@@ -55,8 +58,8 @@ int cmd_write(const Globals& g, Verb verb, const FileArgs& a, Io io) {
     if (!doc.errors.empty()) {
       ++rejected;
       rc = kBadInput;
-      io.err << fmt::format("rejected: document {} ({}), nothing written for it:\n",
-                            doc.index + 1, doc.description);
+      io.err << fmt::format("rejected: document {} ({}), nothing written for it:\n", doc.index + 1,
+                            doc.description);
       for (const auto& e : doc.errors) io.err << "  " << e.str() << "\n";
       continue;
     }
@@ -113,7 +116,8 @@ int cmd_delete(const Globals& g, const DeleteArgs& a, Io io) {
       return kBadInput;
     }
     std::string ns = effective_namespace(**kind, a.ns);
-    targets.emplace_back(make_key(**kind, ns, a.name), fmt::format("{} {}", display_kind(**kind), a.name));
+    targets.emplace_back(make_key(**kind, ns, a.name),
+                         fmt::format("{} {}", display_kind(**kind), a.name));
   }
   auto ds = open_store(g);
   if (!ds) {
@@ -131,9 +135,9 @@ int cmd_delete(const Globals& g, const DeleteArgs& a, Io io) {
       continue;
     } else {
       if (rc == kOk) rc = exit_code_for(res.error());
-      io.err << fmt::format("failed: {}: {}\n",
-                            what, res.error().code == Errc::not_found ? "resource does not exist"
-                                                                      : res.error().message);
+      io.err << fmt::format(
+          "failed: {}: {}\n", what,
+          res.error().code == Errc::not_found ? "resource does not exist" : res.error().message);
     }
   }
   (rc == kOk ? io.out : io.err) << fmt::format("Successfully deleted {} resource(s)\n", deleted);

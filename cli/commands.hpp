@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cli/cli.hpp"
+#include "conf/result.hpp"
 
 namespace podnet::cli {
 

@@ -1,10 +1,10 @@
 #include "cli/control_client.hpp"
 
+#include <fmt/format.h>
+#include <sys/socket.h>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <sys/socket.h>
-#include <fmt/format.h>
 
 namespace podnet::cli {
 namespace asio = boost::asio;

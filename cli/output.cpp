@@ -29,12 +29,9 @@ struct Column {
 const std::vector<Column>& columns_for(const std::string& kind) {
   static const std::vector<Column> none;
   static const std::vector<Column> ippool = {
-      {"CIDR", "/spec/cidr", false},
-      {"SELECTOR", "/spec/nodeSelector", false},
-      {"BLOCKSIZE", "/spec/blockSize", true},
-      {"IPIPMODE", "/spec/ipipMode", true},
-      {"VXLANMODE", "/spec/vxlanMode", true},
-      {"NATOUTGOING", "/spec/natOutgoing", true},
+      {"CIDR", "/spec/cidr", false},          {"SELECTOR", "/spec/nodeSelector", false},
+      {"BLOCKSIZE", "/spec/blockSize", true}, {"IPIPMODE", "/spec/ipipMode", true},
+      {"VXLANMODE", "/spec/vxlanMode", true}, {"NATOUTGOING", "/spec/natOutgoing", true},
       {"DISABLED", "/spec/disabled", true}};
   static const std::vector<Column> node = {{"ASN", "/spec/bgp/asNumber", true},
                                            {"IPV4", "/spec/bgp/ipv4Address", true},

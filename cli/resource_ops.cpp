@@ -60,8 +60,7 @@ Result<std::vector<conf::Resource>> load_all(store::Datastore& ds, const conf::K
   return out;
 }
 
-Result<conf::Resource> modify(store::Datastore& ds, const std::string& key,
-                              const Mutator& mutate) {
+Result<conf::Resource> modify(store::Datastore& ds, const std::string& key, const Mutator& mutate) {
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     auto entry = ds.get(key);
     if (!entry) return entry.error();
@@ -95,9 +94,12 @@ Result<conf::Resource> modify(store::Datastore& ds, const std::string& key,
 
 Result<conf::Resource> write(store::Datastore& ds, conf::Resource r, WriteMode mode) {
   const std::string key = r.key();
-  const int64_t wanted = parse_revision(r.doc);
+  // Only replace is conditional on a resourceVersion the document carries. apply and create
+  // ignore it, as calicoctl's apply does, so the output of `get -o yaml` applies unchanged.
+  const int64_t wanted = mode == WriteMode::replace ? parse_revision(r.doc) : 0;
   if (wanted < 0)
-    return make_error(Errc::invalid, fmt::format("{}: metadata.resourceVersion is not a number", key));
+    return make_error(Errc::invalid,
+                      fmt::format("{}: metadata.resourceVersion is not a number", key));
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     auto entry = ds.get(key);
     if (!entry && entry.error().code != Errc::not_found) return entry.error();
@@ -105,9 +107,10 @@ Result<conf::Resource> write(store::Datastore& ds, conf::Resource r, WriteMode m
       if (mode == WriteMode::replace)
         return make_error(Errc::not_found, fmt::format("resource does not exist: {}", key));
       if (wanted > 0)
-        return make_error(Errc::conflict,
-                          fmt::format("{}: resourceVersion {} given but the resource does not exist",
-                                      key, wanted));
+        return make_error(
+            Errc::conflict,
+            fmt::format("{}: resourceVersion {} given but the resource does not exist", key,
+                        wanted));
       conf::Resource fresh = r;
       conf::stamp_new(fresh);
       auto rev = ds.create(key, stored_value(fresh));
@@ -123,9 +126,8 @@ Result<conf::Resource> write(store::Datastore& ds, conf::Resource r, WriteMode m
     if (mode == WriteMode::create)
       return make_error(Errc::already_exists, fmt::format("resource already exists: {}", key));
     if (wanted > 0 && wanted != entry->mod_revision)
-      return make_error(Errc::conflict,
-                        fmt::format("{}: resourceVersion {} is stale (current {})", key, wanted,
-                                    entry->mod_revision));
+      return make_error(Errc::conflict, fmt::format("{}: resourceVersion {} is stale (current {})",
+                                                    key, wanted, entry->mod_revision));
     auto current = conf::decode_stored(entry->value, entry->mod_revision);
     conf::Resource next = r;
     if (current) {

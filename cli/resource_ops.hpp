@@ -31,7 +31,7 @@ Result<conf::Resource> modify(store::Datastore& ds, const std::string& key, cons
 
 // Writes r: create if absent (stamping uid and creationTimestamp), else replace, keeping the
 // existing uid, creationTimestamp and (if r has none) status. mode selects calicoctl's verbs:
-// apply = create or replace; create = must not exist; replace = must exist. If r carries
+// apply = create or replace; create = must not exist; replace = must exist, and if r carries
 // metadata.resourceVersion the write is conditional on it (conflict if stale).
 enum class WriteMode { apply, create, replace };
 Result<conf::Resource> write(store::Datastore& ds, conf::Resource r, WriteMode mode);

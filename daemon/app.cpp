@@ -2,9 +2,9 @@
 
 #include <unistd.h>
 
-#include <boost/asio/io_context.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <boost/asio/io_context.hpp>
 
 #include "daemon/status.hpp"
 #include "podnet_version.hpp"
@@ -37,8 +37,8 @@ HttpResponse json_response(unsigned status, const nlohmann::ordered_json& j) {
 }
 
 HttpResponse not_found(const HttpRequest& req) {
-  return json_response(404, {{"error", fmt::format("no such endpoint: {} {}", req.method,
-                                                   req.target)}});
+  return json_response(404,
+                       {{"error", fmt::format("no such endpoint: {} {}", req.method, req.target)}});
 }
 
 }  // namespace
@@ -47,13 +47,15 @@ App::App(boost::asio::io_context& io, conf::DaemonConfig config,
          std::unique_ptr<store::Datastore> store)
     : io_(io), config_(std::move(config)), store_(std::move(store)) {}
 
-App::~App() { stop(); }
+App::~App() {
+  stop();
+}
 
 Status App::ensure_defaults() {
   for (auto& doc : conf::parse_documents(kDefaultResources, "<podnetd defaults>")) {
     if (!doc.errors.empty())
-      return make_error(Errc::internal, "built-in default resource invalid: " +
-                                            doc.errors.front().str());
+      return make_error(Errc::internal,
+                        "built-in default resource invalid: " + doc.errors.front().str());
     for (auto& r : doc.resources) {
       conf::stamp_new(r);
       auto created = store_->create(r.key(), conf::to_yaml(r));

@@ -3,13 +3,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <filesystem>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
+#include <optional>
 
 namespace podnet::daemon {
 namespace asio = boost::asio;
@@ -184,7 +185,8 @@ Result<std::unique_ptr<HttpServer>> HttpServer::listen_unix(asio::io_context& io
   std::error_code fec;
   auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, fec);
-  if (fec) return make_error(Errc::io, fmt::format("create {}: {}", parent.string(), fec.message()));
+  if (fec)
+    return make_error(Errc::io, fmt::format("create {}: {}", parent.string(), fec.message()));
 
   beast::error_code ec;
   if (std::filesystem::exists(path, fec)) {

@@ -1,9 +1,10 @@
 // podnetd: the per-node network daemon. One io_context on one thread runs everything.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <CLI/CLI.hpp>
 #include <cstdio>
-#include <spdlog/spdlog.h>
 
 #include "conf/daemon_config.hpp"
 #include "daemon/app.hpp"
@@ -35,6 +36,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "podnetd: %s\n", config.error().message.c_str());
     return 2;
   }
+  // Logs go to stderr, where service managers and our tests collect them; stdout stays quiet.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("podnetd"));
   auto level = spdlog::level::from_str(config->log_level);
   spdlog::set_level(level);
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");

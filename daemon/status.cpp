@@ -54,16 +54,16 @@ std::string metrics_text(const StatusSnapshot& s) {
   };
   gauge("podnet_build_info", "podnetd build; the value is always 1.");
   out += fmt::format("podnet_build_info{{version=\"{}\",revision=\"{}\",node=\"{}\"}} 1\n",
-                     label_escape(kVersion), label_escape(kGitRevision),
-                     label_escape(s.node_name));
+                     label_escape(kVersion), label_escape(kGitRevision), label_escape(s.node_name));
   gauge("podnet_uptime_seconds", "Seconds since podnetd started.");
   out += fmt::format("podnet_uptime_seconds {:.3f}\n", s.uptime_seconds);
   gauge("podnet_datastore_revision", "Highest datastore revision podnetd has seen.");
   out += fmt::format("podnet_datastore_revision {}\n", s.cache->revision());
   gauge("podnet_datastore_synced", "1 once the datastore snapshot has been loaded.");
   out += fmt::format("podnet_datastore_synced {}\n", s.cache->synced() ? 1 : 0);
-  out += "# HELP podnet_datastore_events_total Datastore watch events applied.\n"
-         "# TYPE podnet_datastore_events_total counter\n";
+  out +=
+      "# HELP podnet_datastore_events_total Datastore watch events applied.\n"
+      "# TYPE podnet_datastore_events_total counter\n";
   out += fmt::format("podnet_datastore_events_total {}\n", s.cache->events_applied());
   gauge("podnet_datastore_rejected", "Stored resources refused (last good version kept).");
   out += fmt::format("podnet_datastore_rejected {}\n", s.cache->rejected().size());

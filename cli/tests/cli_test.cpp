@@ -126,8 +126,8 @@ spec:
   auto path = file("mixed.yaml", text);
   auto r = ctl({"apply", "-f", path});
   EXPECT_EQ(r.rc, 2);
-  // The error cites file:line:col of the bad field (line 13, blockSize) and names it.
-  EXPECT_NE(r.err.find(path + ":13:"), std::string::npos) << r.err;
+  // The error cites file:line:col of the bad field (line 14, the value of blockSize) and names it.
+  EXPECT_NE(r.err.find(path + ":14:14:"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("blockSize"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("pool-bad"), std::string::npos) << r.err;
   EXPECT_EQ(ctl({"get", "ippool", "pool-a"}).rc, 0);
@@ -167,7 +167,8 @@ TEST_F(CliTest, SeedWireguardPatchWorksVerbatim) {
                 "  name: default\nspec: {}\n")
                 .rc,
             0);
-  // calicoctl patch felixconfiguration default --type='merge' -p '{"spec":{"wireguardEnabled":true}}'
+  // calicoctl patch felixconfiguration default --type='merge' -p
+  // '{"spec":{"wireguardEnabled":true}}'
   auto r = ctl({"patch", "felixconfiguration", "default", "--type=merge", "-p",
                 R"({"spec":{"wireguardEnabled":true}})"});
   ASSERT_EQ(r.rc, 0) << r.err;
@@ -228,10 +229,9 @@ metadata:
   auto g = ctl({"get", "sa", "customer", "-n", "yaobank", "-o", "yaml"});
   EXPECT_NE(g.out.find("internet-egress: allowed"), std::string::npos) << g.out;
   EXPECT_EQ(ctl({"label", "sa", "customer", "-n", "yaobank", "internet-egress=denied"}).rc, 1);
-  EXPECT_EQ(ctl({"label", "sa", "customer", "-n", "yaobank", "internet-egress=denied",
-                 "--overwrite"})
-                .rc,
-            0);
+  EXPECT_EQ(
+      ctl({"label", "sa", "customer", "-n", "yaobank", "internet-egress=denied", "--overwrite"}).rc,
+      0);
   EXPECT_EQ(ctl({"label", "sa", "customer", "-n", "yaobank", "internet-egress-"}).rc, 0);
   g = ctl({"get", "sa", "customer", "-n", "yaobank", "-o", "yaml"});
   EXPECT_EQ(g.out.find("internet-egress"), std::string::npos) << g.out;

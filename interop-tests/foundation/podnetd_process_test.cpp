@@ -5,6 +5,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <random>
 #include <thread>
@@ -110,8 +111,8 @@ TEST_F(PodnetdProcess, TwoDaemonsInTwoNamespacesServeStatusHealthAndMetrics) {
             fs::perms::owner_read | fs::perms::owner_write);
 
   for (const auto* ns : {&ns1, &ns2}) {
-    auto live = ns->exec({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
-                          "http://127.0.0.1:9099/livez"});
+    auto live = ns->exec(
+        {"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:9099/livez"});
     EXPECT_EQ(live.out, "200") << live.err;
     auto ready = ns->exec({"curl", "-s", "http://127.0.0.1:9099/readyz"});
     EXPECT_EQ(ready.out, "ok\n");
@@ -129,8 +130,9 @@ TEST_F(PodnetdProcess, TwoDaemonsInTwoNamespacesServeStatusHealthAndMetrics) {
   EXPECT_EQ(count_of(status(d2.socket), "IPPool"), 0u);
   auto metrics = ns1.exec({"curl", "-s", "http://127.0.0.1:9099/metrics"});
   EXPECT_NE(metrics.out.find("podnet_build_info{"), std::string::npos) << metrics.out;
-  EXPECT_NE(metrics.out.find("podnet_resources{kind=\"IPPool\",api_version=\"projectcalico.org/v3\"} 1"),
-            std::string::npos)
+  EXPECT_NE(
+      metrics.out.find("podnet_resources{kind=\"IPPool\",api_version=\"projectcalico.org/v3\"} 1"),
+      std::string::npos)
       << metrics.out;
   auto rev = nlohmann::json(status(d1.socket))["datastore"]["revision"].get<int64_t>();
   EXPECT_NE(metrics.out.find(fmt::format("podnet_datastore_revision {}", rev)), std::string::npos);
@@ -138,8 +140,9 @@ TEST_F(PodnetdProcess, TwoDaemonsInTwoNamespacesServeStatusHealthAndMetrics) {
   // A bad value dropped into the datastore by hand is rejected; the last good one stays.
   auto pool_file = d1.datastore + "/ippools/p1.yaml";
   ASSERT_TRUE(fs::exists(pool_file));
-  write_file(pool_file, "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: p1\n"
-                        "spec:\n  cidr: not-a-cidr\n");
+  write_file(pool_file,
+             "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: p1\n"
+             "spec:\n  cidr: not-a-cidr\n");
   EXPECT_TRUE(wait_until([&] { return !status(d1.socket)["datastore"]["rejected"].empty(); }));
   EXPECT_EQ(count_of(status(d1.socket), "IPPool"), 1u);
   auto human = run({podnetctl_path(), "show", "status", "--socket", d1.socket});
@@ -150,7 +153,7 @@ TEST_F(PodnetdProcess, TwoDaemonsInTwoNamespacesServeStatusHealthAndMetrics) {
   // A second podnetd on the same socket refuses to start and leaves the first alone.
   auto dup = run({podnetd_path(), "--config", d1.config}, "", 20s);
   EXPECT_EQ(dup.exit_code, 1) << dup.err;
-  EXPECT_NE(dup.err.find("another process"), std::string::npos) << dup.err;
+  EXPECT_NE(dup.err.find("another process"), std::string::npos) << dup.out << dup.err;
   EXPECT_FALSE(status(d1.socket).is_null());
 
   // SIGTERM: clean exit, socket gone.
@@ -206,9 +209,10 @@ TEST_F(PodnetdProcess, SigkillDuringWritesLeavesNoHalfWrittenResource) {
         "  name: gnp-{}\nspec:\n  order: {}\n  selector: app == 'a{}'\n  ingress:\n",
         i, i, i);
     for (int j = 0; j < 40; ++j)
-      big += fmt::format("  - action: Allow\n    protocol: TCP\n    source:\n      nets:\n"
-                         "      - 10.{}.{}.0/24\n    destination:\n      ports: [{}]\n",
-                         i % 250, j, 1000 + j);
+      big += fmt::format(
+          "  - action: Allow\n    protocol: TCP\n    source:\n      nets:\n"
+          "      - 10.{}.{}.0/24\n    destination:\n      ports: [{}]\n",
+          i % 250, j, 1000 + j);
   }
   write_file(dir.file("big.yaml"), big);
   auto d = start_daemon(dir, "node1", ns.name(), store);
@@ -216,14 +220,14 @@ TEST_F(PodnetdProcess, SigkillDuringWritesLeavesNoHalfWrittenResource) {
 
   std::mt19937 rng(42);
   for (int round = 0; round < 12; ++round) {
-    Process writer({podnetctl_path(), "apply", "-f", dir.file("big.yaml"),
-                    "--datastore=dir:" + store});
+    Process writer(
+        {podnetctl_path(), "apply", "-f", dir.file("big.yaml"), "--datastore=dir:" + store});
     std::this_thread::sleep_for(std::chrono::milliseconds(20 + rng() % 400));
     writer.kill9();
     if (round % 3 == 1) {
       // Kill podnetd too, while the next writer runs, and start it again.
-      Process writer2({podnetctl_path(), "apply", "-f", dir.file("big.yaml"),
-                       "--datastore=dir:" + store});
+      Process writer2(
+          {podnetctl_path(), "apply", "-f", dir.file("big.yaml"), "--datastore=dir:" + store});
       std::this_thread::sleep_for(std::chrono::milliseconds(50 + rng() % 200));
       d.proc.kill9();
       writer2.kill9();
@@ -234,8 +238,11 @@ TEST_F(PodnetdProcess, SigkillDuringWritesLeavesNoHalfWrittenResource) {
     ASSERT_EQ(got.exit_code, 0) << "round " << round << ": " << got.err;
     for (auto& e : fs::recursive_directory_iterator(store)) {
       if (!e.is_regular_file()) continue;
-      auto name = e.path().filename().string();
-      if (name.front() == '.') continue;  // the store's own temp and state files
+      auto rel = fs::relative(e.path(), store);
+      // The store's own state and temp files live under dot-names.
+      if (std::any_of(rel.begin(), rel.end(),
+                      [](const fs::path& p) { return p.string().front() == '.'; }))
+        continue;
       EXPECT_EQ(e.path().extension(), ".yaml") << e.path();
     }
   }

@@ -117,7 +117,9 @@ Process::Process(const std::vector<std::string>& argv, const std::string& netns)
   pid_ = spawn(full, dir_ + "/in", dir_ + "/out", dir_ + "/err");
 }
 
-Process::Process(Process&& o) noexcept { *this = std::move(o); }
+Process::Process(Process&& o) noexcept {
+  *this = std::move(o);
+}
 
 Process& Process::operator=(Process&& o) noexcept {
   std::swap(pid_, o.pid_);
@@ -168,8 +170,12 @@ void Process::kill9() {
   wait(std::chrono::seconds(10));
 }
 
-std::string Process::out() const { return read_file(dir_ + "/out"); }
-std::string Process::err() const { return read_file(dir_ + "/err"); }
+std::string Process::out() const {
+  return read_file(dir_ + "/out");
+}
+std::string Process::err() const {
+  return read_file(dir_ + "/err");
+}
 
 bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -209,15 +215,21 @@ TempDir::~TempDir() {
 
 std::string binary_dir() {
   const char* d = std::getenv("PODNET_BINARY_DIR");
-  return d ? d : ".";
+  return d ? d : PODNET_BUILD_DIR;
 }
 std::string source_dir() {
   const char* d = std::getenv("PODNET_SOURCE_DIR");
   return d ? d : ".";
 }
-std::string podnetd_path() { return binary_dir() + "/daemon/podnetd"; }
-std::string podnetctl_path() { return binary_dir() + "/cli/podnetctl"; }
+std::string podnetd_path() {
+  return binary_dir() + "/daemon/podnetd";
+}
+std::string podnetctl_path() {
+  return binary_dir() + "/cli/podnetctl";
+}
 
-bool is_root() { return ::geteuid() == 0; }
+bool is_root() {
+  return ::geteuid() == 0;
+}
 
 }  // namespace podnet::harness

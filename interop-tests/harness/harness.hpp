@@ -24,7 +24,8 @@ struct CommandResult {
 CommandResult run(const std::vector<std::string>& argv, const std::string& input = "",
                   std::chrono::seconds timeout = std::chrono::seconds(60));
 // Convenience: runs `/bin/sh -c script`.
-CommandResult sh(const std::string& script, std::chrono::seconds timeout = std::chrono::seconds(60));
+CommandResult sh(const std::string& script,
+                 std::chrono::seconds timeout = std::chrono::seconds(60));
 
 // A background process. Output goes to files under a temp dir (read with out()/err()).
 class Process {
