@@ -146,7 +146,8 @@ Result<std::vector<uint8_t>> encode_update(const UpdateMessage& m, const CodecCo
   const std::size_t wlen_at = w.reserve_u16();
   for (const auto& n : m.withdrawn) encode_nlri(w, n, ctx.add_path_send_v4);
   const std::size_t wlen = out.size() - wlen_at - 2;
-  if (wlen > 0xFFFF) return make_error(Errc::invalid, "withdrawn routes too large");
+  if (wlen > 0xFFFF)
+    return make_error(Errc::invalid, "withdrawn routes: exceeds the maximum message size");
   w.patch_u16(wlen_at, static_cast<uint16_t>(wlen));
   const std::size_t alen_at = w.reserve_u16();
   // MP attributes first (RFC 7606 5.1 recommends it, so a receiver can always find the NLRI).
@@ -160,7 +161,8 @@ Result<std::vector<uint8_t>> encode_update(const UpdateMessage& m, const CodecCo
     vw.u8(m.mp_unreach->afi_safi.safi);
     const bool ap = ctx.add_path_send(family_of(m.mp_unreach->afi_safi));
     for (const auto& n : m.mp_unreach->withdrawn) encode_nlri(vw, n, ap);
-    if (v.size() > 0xFFFF) return make_error(Errc::invalid, "MP_UNREACH_NLRI too large");
+    if (v.size() > 0xFFFF)
+      return make_error(Errc::invalid, "MP_UNREACH_NLRI exceeds the maximum message size");
     encode_attribute_header(out, rib::kAttrFlagOptional, attr::kMpUnreach, v.size());
     out.insert(out.end(), v.begin(), v.end());
     v.clear();
@@ -172,13 +174,15 @@ Result<std::vector<uint8_t>> encode_update(const UpdateMessage& m, const CodecCo
     }
     const bool ap = ctx.add_path_send(family_of(m.mp_reach->afi_safi));
     for (const auto& n : m.mp_reach->nlri) encode_nlri(vw, n, ap);
-    if (v.size() > 0xFFFF) return make_error(Errc::invalid, "MP_REACH_NLRI too large");
+    if (v.size() > 0xFFFF)
+      return make_error(Errc::invalid, "MP_REACH_NLRI exceeds the maximum message size");
     encode_attribute_header(out, rib::kAttrFlagOptional, attr::kMpReach, v.size());
     out.insert(out.end(), v.begin(), v.end());
   }
   encode_path_attributes(m.attributes, ctx, /*with_next_hop=*/true, out);
   const std::size_t alen = out.size() - alen_at - 2;
-  if (alen > 0xFFFF) return make_error(Errc::invalid, "path attributes too large");
+  if (alen > 0xFFFF)
+    return make_error(Errc::invalid, "path attributes: exceeds the maximum message size");
   w.patch_u16(alen_at, static_cast<uint16_t>(alen));
   for (const auto& n : m.nlri) encode_nlri(w, n, ctx.add_path_send_v4);
   if (out.size() > ctx.max_message_size()) {
