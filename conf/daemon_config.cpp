@@ -35,6 +35,28 @@ std::string check_host_port(const Json& v) {
   return "";
 }
 
+std::string check_ipv4(const Json& v) {
+  auto ip = parse_ip(v.get<std::string>());
+  if (!ip || ip->family != 4)
+    return fmt::format("\"{}\" is not an IPv4 address", v.get<std::string>());
+  return "";
+}
+
+std::string check_prefix(const Json& v) {
+  auto c = parse_cidr(v.get<std::string>());
+  if (!c) return fmt::format("\"{}\" is not a CIDR", v.get<std::string>());
+  if (c->host_bits_set())
+    return fmt::format("\"{}\" has host bits set (did you mean {}?)", v.get<std::string>(),
+                       c->masked().str());
+  return "";
+}
+
+std::string check_hold_time(const Json& v) {
+  auto t = v.get<int64_t>();
+  if (t == 1 || t == 2) return "a hold time must be 0 or at least 3 seconds (RFC 4271)";
+  return "";
+}
+
 std::string check_endpoint(const Json& v) {
   auto s = v.get<std::string>();
   if (s.rfind("http://", 0) != 0 && s.rfind("https://", 0) != 0)
@@ -66,6 +88,12 @@ const std::vector<Setting>& settings() {
       PODNET_SETTING("healthListen", schema::str().check(check_host_port), health_listen),
       PODNET_SETTING("logLevel", schema::str().oneof({"trace", "debug", "info", "warn", "error"}),
                      log_level),
+      PODNET_SETTING("bgp.enabled", schema::boolean(), bgp.enabled),
+      PODNET_SETTING("bgp.routerId", schema::str().check(check_ipv4), bgp.router_id),
+      PODNET_SETTING("bgp.holdTime", schema::integer().range(0, 65535).check(check_hold_time),
+                     bgp.hold_time),
+      PODNET_SETTING("bgp.staticRoutes", schema::list(schema::str().check(check_prefix)),
+                     bgp.static_routes),
   };
   return table;
 }

@@ -21,6 +21,13 @@ struct DaemonConfig {
   std::string control_socket = "/run/podnet/podnetd.sock";  // controlSocket
   std::string health_listen = "127.0.0.1:9099";             // healthListen (host:port)
   std::string log_level = "info";                           // logLevel: trace debug info warn error
+  struct Bgp {
+    bool enabled = true;    // bgp.enabled: run the BGP speaker at all
+    std::string router_id;  // bgp.routerId: IPv4 text; default: the node's IPv4 address
+    int hold_time = 0;      // bgp.holdTime: seconds (0 or 3-65535); 0: Calico's (BIRD's) 240
+    // bgp.staticRoutes: prefixes this node announces on its own (besides its IPAM blocks).
+    std::vector<std::string> static_routes;
+  } bgp;
 
   std::string datastore_spec() const;  // "dir:PATH" or "etcd:URL,..." (what open_datastore takes)
 };

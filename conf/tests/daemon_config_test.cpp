@@ -90,6 +90,37 @@ TEST(DaemonConfig, BadValues) {
                "podnetd.yaml:2:1: YAML syntax error: end of sequence flow not found");
 }
 
+TEST(DaemonConfig, BgpSection) {
+  auto d = parse_daemon_config("", "p.yaml");
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d->bgp.enabled);
+  EXPECT_EQ(d->bgp.hold_time, 0);
+  EXPECT_TRUE(d->bgp.static_routes.empty());
+  auto c = parse_daemon_config(R"(bgp:
+  enabled: false
+  routerId: 10.0.0.1
+  holdTime: 9
+  staticRoutes:
+  - 10.99.0.0/24
+  - fd00:99::/64
+)",
+                               "p.yaml");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_FALSE(c->bgp.enabled);
+  EXPECT_EQ(c->bgp.router_id, "10.0.0.1");
+  EXPECT_EQ(c->bgp.hold_time, 9);
+  ASSERT_EQ(c->bgp.static_routes.size(), 2u);
+  EXPECT_EQ(c->bgp.static_routes[1], "fd00:99::/64");
+  for (auto [text, where] : {std::pair{"bgp:\n  holdTime: 2\n", "p.yaml:2:13"},
+                             std::pair{"bgp:\n  routerId: fd00::1\n", "p.yaml:2:13"},
+                             std::pair{"bgp:\n  staticRoutes: [10.99.0.1/24]\n", "p.yaml:2:18"},
+                             std::pair{"bgp:\n  colour: red\n", "p.yaml:2:3"}}) {
+    auto bad = parse_daemon_config(text, "p.yaml");
+    ASSERT_FALSE(bad.ok()) << text;
+    EXPECT_NE(bad.error().message.find(where), std::string::npos) << bad.error().message;
+  }
+}
+
 TEST(DaemonConfig, LoadFromFile) {
   auto dir = std::filesystem::temp_directory_path() / ("podnet-conf-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
