@@ -1,0 +1,449 @@
+#include "bgp/peer_manager.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+
+#include "bgp/fsm_text.hpp"
+
+namespace podnet::bgp {
+
+namespace {
+
+struct PathKeyHash {
+  std::size_t operator()(const std::pair<rib::Prefix, uint32_t>& k) const noexcept {
+    return rib::hash_value(k.first) * 31u + k.second;
+  }
+};
+
+const char* origin_name(PeerOrigin o) {
+  switch (o) {
+    case PeerOrigin::mesh:
+      return "mesh";
+    case PeerOrigin::global:
+      return "global";
+    case PeerOrigin::node:
+      return "node";
+    case PeerOrigin::config:
+      break;
+  }
+  return "config";
+}
+
+constexpr uint8_t kCeasePeerDeconfigured = 3;
+constexpr uint8_t kCeaseOtherConfigurationChange = 6;
+
+}  // namespace
+
+struct PeerManager::Peer {
+  PeerConfig cfg;
+  rib::PeerId id = 0;
+  std::unique_ptr<Session> session;
+  bool in_rib = false;  // add_peer was called (remove_peer owed at the end)
+  bool up = false;      // registered and accepting routes
+  bool eor_sent = false;
+  // What the current session received: prefix/path id -> accepted.
+  std::unordered_map<std::pair<rib::Prefix, uint32_t>, bool, PathKeyHash> received;
+  uint64_t accepted = 0;
+};
+
+PeerManager::PeerManager(boost::asio::io_context& io, rib::Rib& rib, SpeakerConfig speaker,
+                         PeerManagerOptions options)
+    : io_(io),
+      rib_(rib),
+      speaker_(std::move(speaker)),
+      opt_(options),
+      listener_(io, [this](boost::asio::ip::tcp::socket s) { on_accept(std::move(s)); }) {
+  listen_status_ = listener_.listen(speaker_.listen_addresses, speaker_.listen_port);
+  if (!listen_status_) spdlog::error("bgp: {}", listen_status_.error().message);
+}
+
+PeerManager::~PeerManager() {
+  stop();
+  *alive_ = false;
+}
+
+Status PeerManager::set_speaker(const SpeakerConfig& speaker) {
+  if (stopped_) return make_error(Errc::invalid, "bgp: peer manager stopped");
+  const SpeakerConfig old = speaker_;
+  if (speaker.listen_port != old.listen_port || speaker.listen_addresses != old.listen_addresses ||
+      !listen_status_) {
+    listen_status_ = listener_.listen(speaker.listen_addresses, speaker.listen_port);
+    if (!listen_status_) {
+      spdlog::error("bgp: {}", listen_status_.error().message);
+      return listen_status_;
+    }
+  }
+  speaker_ = speaker;
+  if (speaker.router_id != old.router_id || speaker.local_as != old.local_as ||
+      speaker.cluster_id != old.cluster_id) {
+    std::vector<PeerConfig> cfgs;
+    for (const auto& p : peers_) cfgs.push_back(p->cfg);
+    while (!peers_.empty()) remove_peer(peers_.size() - 1, kCeaseOtherConfigurationChange);
+    for (const auto& c : cfgs) start_peer(c);
+  }
+  return ok_status();
+}
+
+void PeerManager::set_peers(std::vector<PeerConfig> wanted) {
+  if (stopped_) return;
+  // Removed or changed peers first, so a changed one restarts with its new settings.
+  for (std::size_t i = peers_.size(); i-- > 0;) {
+    const PeerConfig& have = peers_[i]->cfg;
+    auto it = std::find_if(wanted.begin(), wanted.end(),
+                           [&](const PeerConfig& w) { return w.same_peer(have); });
+    if (it == wanted.end()) {
+      spdlog::info("peer {}: removed", have.name);
+      remove_peer(i, kCeasePeerDeconfigured);
+    } else if (!(*it == have)) {
+      spdlog::info("peer {}: configuration changed, resetting", have.name);
+      remove_peer(i, kCeaseOtherConfigurationChange);
+    }
+  }
+  for (const PeerConfig& w : wanted) {
+    const bool exists = std::any_of(peers_.begin(), peers_.end(),
+                                    [&](const auto& p) { return p->cfg.same_peer(w); });
+    if (!exists) start_peer(w);
+  }
+}
+
+void PeerManager::start_peer(const PeerConfig& cfg) {
+  auto p = std::make_unique<Peer>();
+  p->cfg = cfg;
+  p->id = next_id_++;
+  SessionParams sp;
+  sp.peer = cfg;
+  sp.router_id = speaker_.router_id;
+  sp.local_as = cfg.local_as != 0 ? cfg.local_as : speaker_.local_as;
+  sp.high_water = opt_.high_water;
+  sp.low_water = opt_.low_water;
+  if (!cfg.password.empty()) {
+    if (auto s = listener_.set_md5(cfg.address, cfg.password); !s) {
+      spdlog::error("peer {}: {}", cfg.name, s.error().message);
+    }
+  }
+  p->session = std::make_unique<Session>(io_, std::move(sp), static_cast<SessionObserver&>(*this));
+  Session* s = p->session.get();
+  peers_.push_back(std::move(p));
+  spdlog::info("peer {}: added ({} AS {}{})", cfg.name, cfg.address.to_string(), cfg.peer_as,
+               cfg.passive ? ", passive" : "");
+  s->start();
+}
+
+void PeerManager::remove_peer(std::size_t index, uint8_t cease_subcode) {
+  std::unique_ptr<Peer> p = std::move(peers_[index]);
+  peers_.erase(peers_.begin() + static_cast<std::ptrdiff_t>(index));
+  // Keep the Peer findable while stop() runs: its teardown reports on_down.
+  Peer* raw = p.get();
+  peers_.push_back(std::move(p));
+  raw->session->stop(cease_subcode);
+  p = std::move(peers_.back());
+  peers_.pop_back();
+  if (p->in_rib) (void)rib_.remove_peer(p->id);
+  if (!p->cfg.password.empty()) {
+    const bool shared = std::any_of(peers_.begin(), peers_.end(), [&](const auto& o) {
+      return o->cfg.address == p->cfg.address && !o->cfg.password.empty();
+    });
+    if (!shared) (void)listener_.set_md5(p->cfg.address, "");
+  }
+  p->session.reset();  // connections flush their NOTIFICATION on their own
+  schedule();
+}
+
+void PeerManager::stop() {
+  if (stopped_) return;
+  while (!peers_.empty()) {
+    remove_peer(peers_.size() - 1, fsm::err::kCeaseAdministrativeShutdown);
+  }
+  listener_.close();
+  stopped_ = true;
+}
+
+void PeerManager::kick() {
+  schedule();
+}
+
+void PeerManager::on_accept(boost::asio::ip::tcp::socket socket) {
+  boost::system::error_code ec;
+  const auto remote = socket.remote_endpoint(ec);
+  if (!ec) {
+    const rib::Address a = transport::to_address(remote.address());
+    for (auto& p : peers_) {
+      if (p->cfg.address == a) return p->session->accept(std::move(socket));
+    }
+    spdlog::info("bgp: connection from unknown address {} refused", a.to_string());
+  }
+  socket.close(ec);
+}
+
+PeerManager::Peer* PeerManager::find(const Session& s) {
+  for (auto& p : peers_) {
+    if (p->session.get() == &s) return p.get();
+  }
+  return nullptr;
+}
+
+ExportPolicy PeerManager::export_policy(const Peer& p) const {
+  const Session& s = *p.session;
+  ExportPolicy e;
+  e.local_as = s.params().local_as;
+  e.peer_as = p.cfg.peer_as;
+  e.ebgp = e.local_as != e.peer_as;
+  e.router_id = speaker_.router_id;
+  e.cluster_id = p.cfg.cluster_id.value_or(speaker_.cluster_id.value_or(speaker_.router_id));
+  e.next_hop_mode = p.cfg.next_hop_mode;
+  e.rr_client = p.cfg.route_reflector_client;
+  e.ipv4 = s.family_negotiated(rib::Family::v4);
+  e.ipv6 = s.family_negotiated(rib::Family::v6);
+  if (auto local = s.local_address()) {
+    if (local->family() == rib::Family::v4) {
+      e.self_v4 = local;
+    } else {
+      e.self_v6 = local;
+      // Over an IPv6 session, IPv4 routes get the router id (the node's IPv4 address).
+      e.self_v4 = rib::Address::v4(speaker_.router_id);
+    }
+  }
+  if (p.cfg.source_address && p.cfg.source_address->family() == rib::Family::v6) {
+    e.self_v6 = p.cfg.source_address;
+  }
+  const CodecContext& c = s.codec();
+  e.four_octet_as = c.four_octet_as;
+  e.extended_message = c.extended_message;
+  e.add_path_v4 = c.add_path_send_v4;
+  e.add_path_v6 = c.add_path_send_v6;
+  e.extended_next_hop_v4 = c.extended_next_hop_v4;
+  return e;
+}
+
+void PeerManager::on_established(Session& s) {
+  Peer* p = find(s);
+  if (!p) return;
+  const OpenMessage* open = s.peer_open();
+  rib::PeerInfo info;
+  info.id = p->id;
+  info.kind = s.params().local_as == p->cfg.peer_as ? rib::PeerKind::ibgp : rib::PeerKind::ebgp;
+  info.address = p->cfg.address;
+  info.router_id = open ? open->bgp_identifier : 0;
+  info.asn = p->cfg.peer_as;
+  info.route_reflector_client = p->cfg.route_reflector_client;
+  if (auto st = rib_.add_peer(info); !st) {
+    spdlog::error("peer {}: rib: {}", p->cfg.name, st.error().message);
+    return;
+  }
+  p->in_rib = true;
+  p->up = true;
+  p->eor_sent = false;
+  p->received.clear();
+  p->accepted = 0;
+  const ExportPolicy e = export_policy(*p);
+  if (auto g = rib_.join_group(p->id, e.key(), e.export_fn()); !g) {
+    spdlog::error("peer {}: rib: {}", p->cfg.name, g.error().message);
+  }
+  schedule();
+}
+
+void PeerManager::on_down(Session& s) {
+  Peer* p = find(s);
+  if (!p || !p->up) return;
+  p->up = false;
+  (void)rib_.peer_down(p->id);
+  p->received.clear();
+  p->accepted = 0;
+  schedule();
+}
+
+void PeerManager::on_update(Session& s, DecodedUpdate&& u) {
+  Peer* p = find(s);
+  if (!p || !p->up) return;
+  for (const Nlri& n : u.withdrawals()) {
+    (void)rib_.withdraw(p->id, n.prefix, n.path_id);
+    auto it = p->received.find({n.prefix, n.path_id});
+    if (it != p->received.end()) {
+      if (it->second) --p->accepted;
+      p->received.erase(it);
+    }
+  }
+  const std::vector<Nlri> ann = u.announcements();
+  if (!ann.empty()) {
+    std::string why;
+    const uint32_t cluster = p->cfg.cluster_id.value_or(speaker_.cluster_id.value_or(speaker_.router_id));
+    const bool ok = import_allowed(u.update.attributes, s.params().local_as, p->cfg.allow_local_as,
+                                   speaker_.router_id, cluster, &why);
+    if (!ok) spdlog::debug("peer {}: {} routes rejected: {}", p->cfg.name, ann.size(), why);
+    rib::AttrRef ref = ok ? rib_.intern(u.update.attributes) : rib::AttrRef{};
+    for (const Nlri& n : ann) {
+      auto [it, fresh] = p->received.try_emplace({n.prefix, n.path_id}, false);
+      if (!fresh && it->second) --p->accepted;
+      it->second = ok;
+      if (ok) {
+        ++p->accepted;
+        (void)rib_.update(p->id, n.prefix, ref, n.path_id);
+      } else {
+        (void)rib_.withdraw(p->id, n.prefix, n.path_id);  // an earlier version may be there
+      }
+    }
+  }
+  schedule();
+}
+
+void PeerManager::on_route_refresh(Session& s, AfiSafi) {
+  Peer* p = find(s);
+  if (!p || !p->up) return;
+  rib_.adj_rib_out().refresh(p->id);
+  schedule();
+}
+
+void PeerManager::on_writable(Session&) {
+  schedule();
+}
+
+void PeerManager::schedule() {
+  if (scheduled_ || stopped_) return;
+  scheduled_ = true;
+  boost::asio::post(io_, [this, alive = alive_] {
+    if (!*alive) return;
+    scheduled_ = false;
+    run_slice();
+  });
+}
+
+void PeerManager::run_slice() {
+  if (stopped_) return;
+  const bool more_rib = rib_.process(opt_.rib_slice);
+  const bool more_export = pump_exports();
+  if (more_rib || more_export) schedule();
+}
+
+void PeerManager::send_batch(const rib::UpdateBatch& batch, const std::vector<Peer*>& to) {
+  if (to.empty() || batch.empty()) return;
+  const CodecContext& ctx = to.front()->session->codec();
+  auto send = [&](std::vector<uint8_t>&& bytes) {
+    auto shared = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
+    for (Peer* p : to) p->session->send(shared, true);
+  };
+  if (!batch.withdraw.empty()) {
+    std::vector<Nlri> nlri;
+    nlri.reserve(batch.withdraw.size());
+    for (const auto& pr : batch.withdraw) nlri.push_back({pr, 0});
+    for (auto& m : build_withdrawals(nlri, ctx)) send(std::move(m));
+  }
+  for (const auto& [attrs, prefixes] : batch.announce) {
+    std::vector<Nlri> nlri;
+    nlri.reserve(prefixes.size());
+    for (const auto& pr : prefixes) nlri.push_back({pr, 0});
+    auto msgs = build_announcements(*attrs, nlri, ctx);
+    if (!msgs) {
+      spdlog::error("bgp: cannot encode {} prefixes for {}: {}", prefixes.size(),
+                    to.front()->cfg.name, msgs.error().message);
+      continue;
+    }
+    for (auto& m : *msgs) send(std::move(m));
+  }
+}
+
+bool PeerManager::pump_exports() {
+  rib::AdjRibOut& out = rib_.adj_rib_out();
+  std::size_t budget = opt_.export_slice;
+  bool more = false;
+  constexpr std::size_t kChunk = 2000;
+  // Initial tables (and ROUTE-REFRESH re-sends) of members joining an existing group.
+  for (auto& p : peers_) {
+    if (!p->up || !p->session->established()) continue;
+    while (out.dump_pending(p->id) && p->session->writable() && budget > 0) {
+      const rib::UpdateBatch b = out.take_dump(p->id, std::min(kChunk, budget));
+      budget -= std::min(budget, std::max<std::size_t>(1, b.prefix_count()));
+      send_batch(b, {p.get()});
+    }
+    if (out.dump_pending(p->id) && p->session->writable()) more = true;
+  }
+  // Group changes: encoded once, the same bytes to every member; held back while any member
+  // is above its high-water mark.
+  for (rib::GroupId g : out.groups_with_updates()) {
+    std::vector<Peer*> members;
+    bool blocked = false;
+    for (rib::PeerId id : out.members(g)) {
+      for (auto& p : peers_) {
+        if (p->id != id || !p->up) continue;
+        if (!p->session->established()) continue;
+        if (!p->session->writable()) blocked = true;
+        members.push_back(p.get());
+      }
+    }
+    if (blocked) continue;
+    while (budget > 0 && out.pending_count(g) > 0) {
+      const rib::UpdateBatch b = out.take_updates(g, std::min(kChunk, budget));
+      budget -= std::min(budget, std::max<std::size_t>(1, b.prefix_count()));
+      send_batch(b, members);
+      if (std::any_of(members.begin(), members.end(),
+                      [](Peer* m) { return !m->session->writable(); })) {
+        blocked = true;
+        break;
+      }
+    }
+    if (!blocked && out.pending_count(g) > 0) more = true;
+  }
+  // End-of-RIB (RFC 4724) once a peer has been given everything.
+  for (auto& p : peers_) {
+    if (!p->up || p->eor_sent || !p->session->established() || !out.in_sync(p->id)) continue;
+    p->eor_sent = true;
+    for (rib::Family f : {rib::Family::v4, rib::Family::v6}) {
+      if (!p->session->family_negotiated(f)) continue;
+      p->session->send(std::make_shared<const std::vector<uint8_t>>(
+                           encode_end_of_rib(f == rib::Family::v4 ? kIpv4Unicast : kIpv6Unicast)),
+                       true);
+    }
+  }
+  return more;
+}
+
+std::vector<PeerStatus> PeerManager::peers() const {
+  std::vector<PeerStatus> out;
+  const rib::AdjRibOut& adj = rib_.adj_rib_out();
+  for (const auto& p : peers_) {
+    const Session& s = *p->session;
+    PeerStatus st;
+    st.name = p->cfg.name;
+    st.address = p->cfg.address.to_string();
+    st.port = p->cfg.port;
+    st.peer_as = p->cfg.peer_as;
+    st.local_as = s.params().local_as;
+    st.state = std::string(fsm::to_string(s.state()));
+    st.origin = origin_name(p->cfg.origin);
+    st.state_seconds = s.state_seconds();
+    st.last_error = s.last_error();
+    if (const OpenMessage* o = s.peer_open()) st.peer_router_id = o->bgp_identifier;
+    st.hold_time_negotiated = s.negotiated_hold_time();
+    st.prefixes_received = p->received.size();
+    st.prefixes_accepted = p->accepted;
+    if (p->up) {
+      if (auto g = adj.group_of(p->id)) {
+        if (const auto* adv = adj.advertised(*g)) st.prefixes_advertised = adv->size();
+      }
+    }
+    const SessionCounters& c = s.counters();
+    st.updates_in = c.updates_in;
+    st.updates_out = c.updates_out;
+    st.messages_in = c.messages_in;
+    st.messages_out = c.messages_out;
+    st.passive = p->cfg.passive;
+    st.capabilities = s.capabilities();
+    out.push_back(std::move(st));
+  }
+  return out;
+}
+
+void PeerManager::pause_reading(const std::string& peer_name, bool paused) {
+  for (auto& p : peers_) {
+    if (p->cfg.name == peer_name) p->session->set_reading_paused(paused);
+  }
+}
+
+std::size_t PeerManager::queued_bytes(const std::string& peer_name) const {
+  for (const auto& p : peers_) {
+    if (p->cfg.name == peer_name) return p->session->queued_bytes();
+  }
+  return 0;
+}
+
+}  // namespace podnet::bgp

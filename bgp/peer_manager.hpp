@@ -1,0 +1,108 @@
+// The peer manager: the daemon's one handle on BGP. It reconciles sessions against the
+// desired PeerConfigs (starting, resetting and stopping only the peers that changed), listens
+// for incoming connections, imports received routes into the RIB and exports the RIB's update
+// groups to the established peers, driving rib.process() in bounded slices from the event loop.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "bgp/export_policy.hpp"
+#include "bgp/peer_config.hpp"
+#include "bgp/session.hpp"
+#include "bgp/transport.hpp"
+#include "conf/result.hpp"
+#include "rib/rib.hpp"
+
+namespace podnet::bgp {
+
+struct PeerStatus {
+  std::string name;
+  std::string address;
+  uint16_t port = 0;
+  uint32_t peer_as = 0, local_as = 0;
+  std::string state;   // "Idle" "Connect" "Active" "OpenSent" "OpenConfirm" "Established"
+  std::string origin;  // mesh / global / node / config
+  double state_seconds = 0;  // time in the current state (uptime when Established)
+  std::string last_error;    // "Received: Cease/Administrative Shutdown", "Hold timer expired"...
+  uint32_t peer_router_id = 0;
+  uint16_t hold_time_negotiated = 0;
+  uint64_t prefixes_received = 0, prefixes_accepted = 0, prefixes_advertised = 0;
+  uint64_t updates_in = 0, updates_out = 0, messages_in = 0, messages_out = 0;
+  bool passive = false;
+  std::vector<std::string> capabilities;
+};
+
+struct PeerManagerOptions {
+  // Write-queue marks per session (back-pressure): stop feeding above high, resume below low.
+  std::size_t high_water = 4u << 20;
+  std::size_t low_water = 1u << 20;
+  std::size_t rib_slice = rib::kDefaultBudget;  // rib.process() budget per loop turn
+  std::size_t export_slice = 20000;             // prefixes encoded per loop turn
+};
+
+class PeerManager : private SessionObserver {
+ public:
+  // Starts listening right away (see listen_status()).
+  PeerManager(boost::asio::io_context& io, rib::Rib& rib, SpeakerConfig speaker,
+              PeerManagerOptions options = {});
+  ~PeerManager() override;
+  PeerManager(const PeerManager&) = delete;
+  PeerManager& operator=(const PeerManager&) = delete;
+
+  // Re-listens when the port or addresses changed; resets every session when the router id,
+  // AS or cluster id changed. An error (e.g. the port is taken) leaves the sessions as they are.
+  Status set_speaker(const SpeakerConfig& speaker);
+  // Reconcile: start new peers, stop removed ones (Cease / Peer De-configured), reset changed
+  // ones (Cease / Other Configuration Change), leave the rest untouched.
+  void set_peers(std::vector<PeerConfig> peers);
+  std::vector<PeerStatus> peers() const;
+  // Cease / Administrative Shutdown to all, close, stop listening. Idempotent.
+  void stop();
+  // The daemon changed the RIB (e.g. local origination): process it and export.
+  void kick();
+
+  const Status& listen_status() const { return listen_status_; }
+  uint16_t listen_port() const { return listener_.port(); }
+  // Test hook: stop / resume reading from one peer's socket.
+  void pause_reading(const std::string& peer_name, bool paused);
+  // Bytes queued towards a peer (back-pressure tests, metrics).
+  std::size_t queued_bytes(const std::string& peer_name) const;
+
+ private:
+  struct Peer;
+  void on_established(Session& s) override;
+  void on_down(Session& s) override;
+  void on_update(Session& s, DecodedUpdate&& u) override;
+  void on_route_refresh(Session& s, AfiSafi family) override;
+  void on_writable(Session& s) override;
+
+  void on_accept(boost::asio::ip::tcp::socket socket);
+  void start_peer(const PeerConfig& cfg);
+  void remove_peer(std::size_t index, uint8_t cease_subcode);
+  Peer* find(const Session& s);
+  ExportPolicy export_policy(const Peer& p) const;
+  void schedule();
+  void run_slice();
+  bool pump_exports();
+  void send_batch(const rib::UpdateBatch& batch, const std::vector<Peer*>& to);
+
+  boost::asio::io_context& io_;
+  rib::Rib& rib_;
+  SpeakerConfig speaker_;
+  PeerManagerOptions opt_;
+  transport::Listener listener_;
+  Status listen_status_ = ok_status();
+  std::vector<std::unique_ptr<Peer>> peers_;
+  rib::PeerId next_id_ = 1;
+  bool scheduled_ = false;
+  bool stopped_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace podnet::bgp
