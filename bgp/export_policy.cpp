@@ -23,7 +23,8 @@ bool has_community(const rib::PathAttributes& a, uint32_t c) {
 
 std::size_t count_as(const rib::AsPath& p, uint32_t asn) {
   std::size_t n = 0;
-  for (const auto& s : p.segments) n += static_cast<std::size_t>(std::count(s.asns.begin(), s.asns.end(), asn));
+  for (const auto& s : p.segments)
+    n += static_cast<std::size_t>(std::count(s.asns.begin(), s.asns.end(), asn));
   return n;
 }
 
@@ -38,9 +39,8 @@ std::string ExportPolicy::key() const {
       "{} las={} pas={} rid={} cl={} nh={} rrc={} v4={} v6={} self4={} self6={} as4={} xm={} "
       "ap4={} ap6={} enh={}",
       ebgp ? "ebgp" : "ibgp", local_as, ebgp ? peer_as : 0, router_id, cluster_id,
-      static_cast<int>(next_hop_mode), rr_client, ipv4, ipv6, opt_addr(self_v4),
-      opt_addr(self_v6), four_octet_as, extended_message, add_path_v4, add_path_v6,
-      extended_next_hop_v4);
+      static_cast<int>(next_hop_mode), rr_client, ipv4, ipv6, opt_addr(self_v4), opt_addr(self_v6),
+      four_octet_as, extended_message, add_path_v4, add_path_v6, extended_next_hop_v4);
 }
 
 std::optional<rib::PathAttributes> ExportPolicy::apply(const rib::Prefix& prefix,
@@ -69,8 +69,8 @@ std::optional<rib::PathAttributes> ExportPolicy::apply(const rib::Prefix& prefix
     // Never send a route back to the AS it came from (the peer would drop it anyway).
     if (src.is_external() && src.asn == peer_as) return std::nullopt;
     prepend(*a.as_path, local_as);
-    a.local_pref.reset();                 // RFC 4271 5.1.5: not sent to external peers
-    if (!local) a.med.reset();            // 5.1.4: a received MED is not passed to other ASes
+    a.local_pref.reset();       // RFC 4271 5.1.5: not sent to external peers
+    if (!local) a.med.reset();  // 5.1.4: a received MED is not passed to other ASes
     a.originator_id.reset();
     a.cluster_list.clear();
     if (next_hop_mode != NextHopMode::keep) self = true;

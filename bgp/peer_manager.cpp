@@ -267,7 +267,8 @@ void PeerManager::on_update(Session& s, DecodedUpdate&& u) {
   const std::vector<Nlri> ann = u.announcements();
   if (!ann.empty()) {
     std::string why;
-    const uint32_t cluster = p->cfg.cluster_id.value_or(speaker_.cluster_id.value_or(speaker_.router_id));
+    const uint32_t cluster =
+        p->cfg.cluster_id.value_or(speaker_.cluster_id.value_or(speaker_.router_id));
     const bool ok = import_allowed(u.update.attributes, s.params().local_as, p->cfg.allow_local_as,
                                    speaker_.router_id, cluster, &why);
     if (!ok) spdlog::debug("peer {}: {} routes rejected: {}", p->cfg.name, ann.size(), why);

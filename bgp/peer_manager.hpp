@@ -26,8 +26,8 @@ struct PeerStatus {
   std::string address;
   uint16_t port = 0;
   uint32_t peer_as = 0, local_as = 0;
-  std::string state;   // "Idle" "Connect" "Active" "OpenSent" "OpenConfirm" "Established"
-  std::string origin;  // mesh / global / node / config
+  std::string state;         // "Idle" "Connect" "Active" "OpenSent" "OpenConfirm" "Established"
+  std::string origin;        // mesh / global / node / config
   double state_seconds = 0;  // time in the current state (uptime when Established)
   std::string last_error;    // "Received: Cease/Administrative Shutdown", "Hold timer expired"...
   uint32_t peer_router_id = 0;

@@ -192,13 +192,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void run(const fsm::act::SendNotification& n) {
     const std::string text = notification_name(n.notification.code, n.notification.subcode);
     spdlog::warn("peer {}: sent NOTIFICATION {}", name_, text);
-    why_ = n.notification.code == fsm::err::kHoldTimerExpired ? "Hold timer expired"
-                                                              : "Sent: " + text;
+    why_ =
+        n.notification.code == fsm::err::kHoldTimerExpired ? "Hold timer expired" : "Sent: " + text;
     // The session ends: what is still queued would only delay the NOTIFICATION.
     drop_unwritten();
-    enqueue(std::make_shared<const std::vector<uint8_t>>(encode_notification(
-                NotificationMessage{n.notification.code, n.notification.subcode,
-                                    n.notification.data})),
+    enqueue(std::make_shared<const std::vector<uint8_t>>(encode_notification(NotificationMessage{
+                n.notification.code, n.notification.subcode, n.notification.data})),
             false);
   }
   void run(const fsm::act::StartTimer& s) { arm(s.timer, s.seconds); }
@@ -221,7 +220,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (owner_) owner_->observer_.on_down(*owner_);
   }
   void run(const fsm::act::ProcessUpdate&) {
-    if (owner_ && pending_update_) owner_->observer_.on_update(*owner_, std::move(*pending_update_));
+    if (owner_ && pending_update_)
+      owner_->observer_.on_update(*owner_, std::move(*pending_update_));
     pending_update_.reset();
   }
   void run(const fsm::act::SessionEstablished&) {}
@@ -230,11 +230,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
     const int i = static_cast<int>(t);
     const uint64_t g = ++gen_[i];
     timers_[i].expires_after(std::chrono::seconds(seconds));
-    timers_[i].async_wait([self = shared_from_this(), t, g, i](const boost::system::error_code& ec) {
-      if (ec || self->gen_[i] != g || !self->fsm_.timer_running(t)) return;
-      if (self->owner_ == nullptr) return;
-      self->step(expiry_event(t));
-    });
+    timers_[i].async_wait(
+        [self = shared_from_this(), t, g, i](const boost::system::error_code& ec) {
+          if (ec || self->gen_[i] != g || !self->fsm_.timer_running(t)) return;
+          if (self->owner_ == nullptr) return;
+          self->step(expiry_event(t));
+        });
   }
 
   void connect() {
@@ -280,20 +281,21 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (!sock_ || closing_ || reading_) return;
     reading_ = true;
     const uint64_t gen = sock_gen_;
-    sock_->async_read_some(asio::buffer(rbuf_), [self = shared_from_this(), gen](
-                                                    const boost::system::error_code& ec,
-                                                    std::size_t n) {
-      self->reading_ = false;
-      if (self->sock_gen_ != gen || self->closing_ || !self->owner_) return;
-      if (ec) {
-        self->why_ = ec == asio::error::eof ? "Connection closed by peer" : "read: " + ec.message();
-        self->step(fsm::ev::TcpConnectionFails{});
-        return;
-      }
-      self->rx_.insert(self->rx_.end(), self->rbuf_.begin(), self->rbuf_.begin() + n);
-      self->parse();
-      if (self->sock_gen_ == gen && !self->closing_ && !self->paused_) self->read();
-    });
+    sock_->async_read_some(
+        asio::buffer(rbuf_),
+        [self = shared_from_this(), gen](const boost::system::error_code& ec, std::size_t n) {
+          self->reading_ = false;
+          if (self->sock_gen_ != gen || self->closing_ || !self->owner_) return;
+          if (ec) {
+            self->why_ =
+                ec == asio::error::eof ? "Connection closed by peer" : "read: " + ec.message();
+            self->step(fsm::ev::TcpConnectionFails{});
+            return;
+          }
+          self->rx_.insert(self->rx_.end(), self->rbuf_.begin(), self->rbuf_.begin() + n);
+          self->parse();
+          if (self->sock_gen_ == gen && !self->closing_ && !self->paused_) self->read();
+        });
   }
 
   void parse() {
@@ -380,31 +382,33 @@ class Connection : public std::enable_shared_from_this<Connection> {
     inflight_ = bufs.size();
     writing_ = true;
     const uint64_t gen = sock_gen_;
-    asio::async_write(*sock_, bufs, [self = shared_from_this(), gen](
-                                        const boost::system::error_code& ec, std::size_t n) {
-      self->writing_ = false;
-      if (self->sock_gen_ != gen) return;
-      for (std::size_t i = 0; i < self->inflight_ && !self->txq_.empty(); ++i) {
-        self->txq_.pop_front();
-      }
-      self->inflight_ = 0;
-      self->tx_bytes_ -= std::min(n, self->tx_bytes_);
-      if (ec) {
-        self->txq_.clear();
-        self->tx_bytes_ = 0;
-        if (self->closing_) return self->close_socket();
-        if (!self->owner_) return;
-        self->why_ = "write: " + ec.message();
-        self->step(fsm::ev::TcpConnectionFails{});
-        return;
-      }
-      if (self->txq_.empty() && self->closing_) return self->close_socket();
-      if (self->above_high_ && self->owner_ && self->tx_bytes_ < self->owner_->params().low_water) {
-        self->above_high_ = false;
-        self->owner_->observer_.on_writable(*self->owner_);
-      }
-      if (self->sock_gen_ == gen && !self->writing_) self->write_some();
-    });
+    asio::async_write(
+        *sock_, bufs,
+        [self = shared_from_this(), gen](const boost::system::error_code& ec, std::size_t n) {
+          self->writing_ = false;
+          if (self->sock_gen_ != gen) return;
+          for (std::size_t i = 0; i < self->inflight_ && !self->txq_.empty(); ++i) {
+            self->txq_.pop_front();
+          }
+          self->inflight_ = 0;
+          self->tx_bytes_ -= std::min(n, self->tx_bytes_);
+          if (ec) {
+            self->txq_.clear();
+            self->tx_bytes_ = 0;
+            if (self->closing_) return self->close_socket();
+            if (!self->owner_) return;
+            self->why_ = "write: " + ec.message();
+            self->step(fsm::ev::TcpConnectionFails{});
+            return;
+          }
+          if (self->txq_.empty() && self->closing_) return self->close_socket();
+          if (self->above_high_ && self->owner_ &&
+              self->tx_bytes_ < self->owner_->params().low_water) {
+            self->above_high_ = false;
+            self->owner_->observer_.on_writable(*self->owner_);
+          }
+          if (self->sock_gen_ == gen && !self->writing_) self->write_some();
+        });
   }
 
   // DropTcpConnection: flush what is queued (the NOTIFICATION), then close; a peer that does
@@ -469,7 +473,8 @@ Session::Session(asio::io_context& io, SessionParams params, SessionObserver& ob
   fsm_config_.peer_as = p.peer_as;
   fsm_config_.hold_time = p.hold_time;
   fsm_config_.connect_retry_time = std::max<uint16_t>(1, p.connect_retry_time);
-  local_open_.my_as = params_.local_as > 0xffff ? kAsTrans : static_cast<uint16_t>(params_.local_as);
+  local_open_.my_as =
+      params_.local_as > 0xffff ? kAsTrans : static_cast<uint16_t>(params_.local_as);
   local_open_.hold_time = p.hold_time;
   local_open_.bgp_identifier = params_.router_id;
   Capabilities& c = local_open_.capabilities;
@@ -517,7 +522,8 @@ void Session::schedule_restart() {
   if (!enabled_ || !conns_.empty()) return;
   // A passive session just waits for the peer again; an active one retries after
   // ConnectRetryTime so a refusing peer is not hammered.
-  const auto delay = std::chrono::seconds(params_.peer.passive ? 0 : fsm_config_.connect_retry_time);
+  const auto delay =
+      std::chrono::seconds(params_.peer.passive ? 0 : fsm_config_.connect_retry_time);
   restart_timer_.expires_after(delay);
   restart_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || !enabled_ || !conns_.empty()) return;
@@ -580,8 +586,8 @@ void Session::on_open(Connection& c, const OpenMessage& open) {
       continue;
     }
     const auto info = Connection::open_info(open);
-    const auto verdict = fsm::resolve_collision(o->fsm(), c.fsm().direction, info.bgp_id,
-                                                info.peer_as);
+    const auto verdict =
+        fsm::resolve_collision(o->fsm(), c.fsm().direction, info.bgp_id, info.peer_as);
     if (verdict == fsm::CollisionVerdict::CloseExisting) {
       spdlog::info("peer {}: connection collision, closing the {} connection", name(),
                    fsm::to_string(o->fsm().direction));
@@ -606,7 +612,7 @@ void Session::on_connection_established(Connection& c) {
     const auto st = o->fsm().state;
     if (st == fsm::State::Connect || st == fsm::State::Active) o->step(fsm::ev::ManualStop{});
   }
-  last_error_.clear();
+  // last_error_ stays: `show peers` reports why the previous session ended, as BIRD does.
   observer_.on_established(*this);
 }
 

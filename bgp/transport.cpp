@@ -40,7 +40,8 @@ rib::Address to_address(const boost::asio::ip::address& a) {
   if (a.is_v4()) return rib::Address::v4(a.to_v4().to_uint());
   const auto v6 = a.to_v6();
   if (v6.is_v4_mapped()) {
-    return rib::Address::v4(boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, v6).to_uint());
+    return rib::Address::v4(
+        boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, v6).to_uint());
   }
   const auto b = v6.to_bytes();
   return rib::Address::from_bytes(rib::Family::v6, b);
@@ -97,8 +98,8 @@ Result<std::unique_ptr<tcp::socket>> open_for_connect(boost::asio::io_context& i
   const int fd = sock->native_handle();
   if (o.source) {
     if (o.source->family() != o.peer.family()) {
-      return make_error(Errc::invalid, "source address " + o.source->to_string() +
-                                           " is not of the peer's family");
+      return make_error(Errc::invalid,
+                        "source address " + o.source->to_string() + " is not of the peer's family");
     }
     sock->set_option(tcp::socket::reuse_address(true), ec);
     sock->bind(to_endpoint(*o.source, 0), ec);
