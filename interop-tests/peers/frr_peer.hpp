@@ -1,0 +1,50 @@
+// FrrPeer: FRR's bgpd alone (no zebra: -Z, nothing goes to the kernel) in a namespace, running
+// as user frr from a config directory owned by frr, driven through vtysh and its JSON output.
+// Routes are originated with `network` statements, their attributes set by a route-map each.
+#pragma once
+
+#include <map>
+
+#include "interop-tests/harness/harness.hpp"
+#include "interop-tests/peers/bgp_peer.hpp"
+
+namespace podnet::interop {
+
+class FrrPeer : public BgpPeer {
+ public:
+  FrrPeer(std::string netns, PeerConfig config);
+  ~FrrPeer() override;
+
+  std::string kind() const override { return "frr"; }
+  Status start() override;
+  Status stop() override;
+  void kill9() override;
+  bool running() override;
+  Status announce(const Route& route) override;
+  Status withdraw(const std::string& prefix) override;
+  Result<std::vector<RouteEntry>> routes(Family family) override;
+  Result<std::vector<NeighborState>> neighbors() override;
+  Status send_notification(const std::string& neighbor, NotificationAction action) override;
+  Status enable_neighbor(const std::string& neighbor) override;
+  std::string log() const override;
+  std::vector<LoggedNotification> notifications() const override;
+
+  std::string config_text() const;
+  // Runs vtysh with one -c per command.
+  harness::CommandResult vtysh(const std::vector<std::string>& commands) const;
+
+ private:
+  Status configure(const std::vector<std::string>& commands);
+
+  harness::TempDir dir_{"podnet-frr"};
+  harness::Process proc_;
+  std::map<std::string, int> route_maps_;  // announced prefix -> route-map number
+  int next_route_map_ = 1;
+};
+
+// Parsers of FRR's JSON and log, exposed for unit tests.
+Result<std::vector<RouteEntry>> parse_frr_routes(const std::string& json);
+Result<std::vector<NeighborState>> parse_frr_neighbors(const std::string& json);
+std::vector<LoggedNotification> parse_frr_log(const std::string& log);
+
+}  // namespace podnet::interop
