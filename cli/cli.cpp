@@ -81,6 +81,22 @@ int run(int argc, char** argv, Io io) {
     rc = cmd_show(g, show, io);
   });
 
+  auto* peers_cmd = show_cmd->add_subcommand("peers", "BGP sessions (birdc show protocols)");
+  peers_cmd->add_option("name", show.name, "one peer, in detail");
+  peers_cmd->add_flag("--json", show.json, "print the raw JSON");
+  peers_cmd->callback([&] {
+    show.what = "peers";
+    rc = cmd_show(g, show, io);
+  });
+  auto* routes_cmd = show_cmd->add_subcommand("routes", "the RIB: best and other paths");
+  routes_cmd->add_option("prefix", show.prefix, "a prefix (exact) or an address (covering)");
+  routes_cmd->add_option("--peer", show.peer, "only paths from this peer (name or address)");
+  routes_cmd->add_flag("--json", show.json, "print the raw JSON");
+  routes_cmd->callback([&] {
+    show.what = "routes";
+    rc = cmd_show(g, show, io);
+  });
+
   app.add_subcommand("version", "print versions")->callback([&] { rc = cmd_version(g, io); });
 
   try {

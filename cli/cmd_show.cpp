@@ -1,7 +1,9 @@
 // show (birdc's verbs, answered by podnetd over the control socket) and version.
+#include <cctype>
 #include <ostream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
@@ -29,6 +31,16 @@ void print_status(std::ostream& out, const nlohmann::json& j) {
                      ds.value("revision", 0), ds.value("synced", false) ? "in sync" : "syncing");
   out << fmt::format("control     {}\n", j.value("controlSocket", "?"));
   out << fmt::format("health      {}\n", j.value("healthListen", "disabled"));
+  if (j.contains("bgp")) {
+    const auto& b = j["bgp"];
+    if (b.value("enabled", false)) {
+      out << fmt::format("bgp         AS {} router id {}: {}/{} peers established, {} prefixes\n",
+                         b.value("localAS", 0), b.value("routerId", "?"), b.value("established", 0),
+                         b.value("peers", 0), b.value("prefixes", 0));
+    } else {
+      out << fmt::format("bgp         off: {}\n", b.value("reason", "?"));
+    }
+  }
   out << fmt::format("resources   {} in all\n", ds.value("resources", 0));
   for (const auto& k : j["resources"])
     out << fmt::format("  {:<32} {:>6}\n", k.value("kind", "?"), k.value("count", 0));
@@ -41,17 +53,116 @@ void print_status(std::ostream& out, const nlohmann::json& j) {
   }
 }
 
+std::string url_encode(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '.' || c == '-' || c == '_' || c == ':') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+std::string since(double seconds) {
+  auto s = static_cast<long>(seconds);
+  return fmt::format("{:02}:{:02}:{:02}", s / 3600, (s % 3600) / 60, s % 60);
+}
+
+void print_peers(std::ostream& out, const nlohmann::json& j, const std::string& only) {
+  const auto& bgp = j["bgp"];
+  if (!bgp.value("enabled", false)) {
+    out << "BGP speaker off: " << bgp.value("reason", "?") << "\n";
+    return;
+  }
+  if (only.empty()) {
+    out << fmt::format("BGP AS {}, router id {}, port {}: {} of {} peers established\n",
+                       bgp.value("localAS", 0), bgp.value("routerId", "?"),
+                       bgp.value("listenPort", 0), bgp.value("established", 0),
+                       bgp.value("peers", 0));
+    out << fmt::format("{:<28} {:<24} {:>10} {:<12} {:>9}  {:<16} {}\n", "NAME", "PEER ADDRESS",
+                       "AS", "STATE", "SINCE", "ROUTES rcv/acc/adv", "INFO");
+  }
+  bool found = false;
+  for (const auto& p : j["peers"]) {
+    if (!only.empty() && p.value("name", "") != only && p.value("address", "") != only) continue;
+    found = true;
+    const auto& pf = p["prefixes"];
+    std::string routes = fmt::format("{}/{}/{}", pf.value("received", 0), pf.value("accepted", 0),
+                                     pf.value("advertised", 0));
+    if (only.empty()) {
+      out << fmt::format("{:<28} {:<24} {:>10} {:<12} {:>9}  {:<16} {}\n", p.value("name", "?"),
+                         fmt::format("{}:{}", p.value("address", "?"), p.value("port", 0)),
+                         p.value("peerAS", 0), p.value("state", "?"),
+                         since(p.value("stateSeconds", 0.0)), routes, p.value("lastError", ""));
+      continue;
+    }
+    out << fmt::format(
+        "{}\n  Neighbor address: {} port {}\n  Neighbor AS:      {}\n"
+        "  Local AS:         {}\n  Origin:           {}\n"
+        "  State:            {} for {}\n  Passive:          {}\n"
+        "  Neighbor ID:      {}\n  Hold time:        {}\n"
+        "  Routes:           {} received, {} accepted, {} advertised\n"
+        "  Messages:         {} in ({} updates), {} out ({} updates)\n"
+        "  Capabilities:     {}\n  Last error:       {}\n",
+        p.value("name", "?"), p.value("address", "?"), p.value("port", 0), p.value("peerAS", 0),
+        p.value("localAS", 0), p.value("origin", "?"), p.value("state", "?"),
+        since(p.value("stateSeconds", 0.0)), p.value("passive", false) ? "yes" : "no",
+        p.value("peerRouterId", "?"), p.value("holdTime", 0), pf.value("received", 0),
+        pf.value("accepted", 0), pf.value("advertised", 0), p["messages"].value("in", 0),
+        p["messages"].value("updatesIn", 0), p["messages"].value("out", 0),
+        p["messages"].value("updatesOut", 0),
+        fmt::format("{}", fmt::join(p.value("capabilities", std::vector<std::string>{}), " ")),
+        p.value("lastError", ""));
+  }
+  if (!only.empty() && !found) out << "no such peer: " << only << "\n";
+}
+
+void print_routes(std::ostream& out, const nlohmann::json& j) {
+  for (const auto& r : j["routes"]) {
+    bool first = true;
+    for (const auto& p : r["paths"]) {
+      const auto& a = p["attributes"];
+      std::string nh = a.value(
+          "nextHop", a.value("mpNextHop", std::string(p["kind"] == "local" ? "blackhole" : "-")));
+      std::string mark = p.value("best", false) ? "*" : (p.value("multipath", false) ? "+" : " ");
+      out << fmt::format("{:<20} {} via {:<18} [{} {}] {}", first ? r.value("prefix", "?") : "",
+                         mark, nh, p.value("source", "?"), p.value("kind", "?"),
+                         a.value("origin", "?"));
+      if (p.contains("reason")) out << " (" << p.value("reason", "") << ")";
+      out << "\n";
+      out << fmt::format("{:<20}     AS path: {}", "", a.value("asPath", ""));
+      if (a.contains("localPref"))
+        out << fmt::format("  local pref: {}", a["localPref"].get<int64_t>());
+      if (a.contains("med")) out << fmt::format("  MED: {}", a["med"].get<int64_t>());
+      if (a.contains("communities"))
+        out << fmt::format("  communities: {}",
+                           fmt::join(a["communities"].get<std::vector<std::string>>(), " "));
+      out << "\n";
+      first = false;
+    }
+  }
+}
+
 }  // namespace
 
 int cmd_show(const Globals& g, const ShowArgs& a, Io io) {
-  auto res = control_get(g.socket, "/v1/" + a.what);
+  std::string target = "/v1/" + a.what;
+  if (a.what == "routes") {
+    std::string q;
+    if (!a.prefix.empty()) q += "prefix=" + url_encode(a.prefix);
+    if (!a.peer.empty()) q += (q.empty() ? "" : "&") + std::string("peer=") + url_encode(a.peer);
+    if (!q.empty()) target += "?" + q;
+  }
+  auto res = control_get(g.socket, target);
   if (!res) {
     io.err << "podnetctl: " << res.error().message << "\n";
     return kNotFound;
   }
   if (res->status != 200) {
     io.err << "podnetctl: podnetd answered " << res->status << ": " << res->body;
-    return kNotFound;
+    return res->status == 400 ? kBadInput : kNotFound;
   }
   auto j = nlohmann::json::parse(res->body, nullptr, false);
   if (j.is_discarded()) {
@@ -60,6 +171,10 @@ int cmd_show(const Globals& g, const ShowArgs& a, Io io) {
   }
   if (a.json) {
     io.out << j.dump(2) << "\n";
+  } else if (a.what == "peers") {
+    print_peers(io.out, j, a.name);
+  } else if (a.what == "routes") {
+    print_routes(io.out, j);
   } else {
     print_status(io.out, j);
   }

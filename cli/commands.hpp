@@ -42,8 +42,11 @@ struct LabelArgs {
 int cmd_label(const Globals& g, const LabelArgs& a, Io io);
 
 struct ShowArgs {
-  std::string what;  // "status"
+  std::string what;  // "status", "peers", "routes"
   bool json = false;
+  std::string name;    // show peers NAME: one peer in detail
+  std::string prefix;  // show routes PREFIX|ADDRESS
+  std::string peer;    // show routes --peer NAME|ADDRESS
 };
 int cmd_show(const Globals& g, const ShowArgs& a, Io io);
 

@@ -2,6 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
+#include <map>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
@@ -34,6 +38,39 @@ spec:
 
 HttpResponse json_response(unsigned status, const nlohmann::ordered_json& j) {
   return HttpResponse{status, "application/json", j.dump(2) + "\n"};
+}
+
+// "/v1/routes?prefix=10.0.0.0%2F26&peer=x" -> ("/v1/routes", {prefix: "10.0.0.0/26", peer: "x"})
+std::pair<std::string, std::map<std::string, std::string>> split_target(const std::string& target) {
+  auto decode = [](std::string_view s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+          std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+        out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+        i += 2;
+      } else {
+        out += s[i] == '+' ? ' ' : s[i];
+      }
+    }
+    return out;
+  };
+  auto q = target.find('?');
+  std::map<std::string, std::string> params;
+  if (q != std::string::npos) {
+    std::string_view rest(target);
+    rest.remove_prefix(q + 1);
+    while (!rest.empty()) {
+      auto amp = rest.find('&');
+      auto part = rest.substr(0, amp);
+      auto eq = part.find('=');
+      params[decode(part.substr(0, eq))] =
+          eq == std::string_view::npos ? "" : decode(part.substr(eq + 1));
+      if (amp == std::string_view::npos) break;
+      rest.remove_prefix(amp + 1);
+    }
+  }
+  return {target.substr(0, q), params};
 }
 
 HttpResponse not_found(const HttpRequest& req) {
@@ -74,6 +111,7 @@ Status App::start() {
   started_ = std::chrono::steady_clock::now();
   if (auto st = ensure_defaults(); !st) return st;
 
+  routing_ = std::make_unique<Routing>(io_, config_);
   auto watch = store_->watch(io_, "", [this](const auto& events, bool initial) {
     auto changed = cache_.apply(events, initial);
     if (initial) {
@@ -82,6 +120,8 @@ Status App::start() {
     } else {
       for (const auto& key : changed) spdlog::debug("datastore: {} changed", key);
     }
+    if (initial || std::any_of(changed.begin(), changed.end(), Routing::concerns))
+      routing_->reconcile(cache_);
   });
   if (!watch) return make_error(watch.error().code, "watch datastore: " + watch.error().message);
   watch_ = std::move(watch.value());
@@ -107,12 +147,13 @@ void App::stop() {
   if (control_server_) control_server_->close();
   if (health_server_) health_server_->close();
   watch_.reset();
+  if (routing_) routing_->stop();
 }
 
 namespace {
 StatusSnapshot snapshot(const conf::DaemonConfig& config, const store::Datastore& store,
                         const HttpServer* health, const ResourceCache& cache,
-                        std::chrono::steady_clock::time_point started) {
+                        std::chrono::steady_clock::time_point started, const Routing* routing) {
   StatusSnapshot s;
   s.node_name = config.node_name;
   s.datastore = store.describe();
@@ -122,14 +163,23 @@ StatusSnapshot snapshot(const conf::DaemonConfig& config, const store::Datastore
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   s.pid = static_cast<long>(::getpid());
   s.cache = &cache;
+  if (routing) s.bgp = routing->summary_json();
   return s;
 }
 }  // namespace
 
 HttpResponse App::control(const HttpRequest& req) {
-  if (req.method == "GET" && (req.target == "/v1/status" || req.target == "/status"))
-    return json_response(
-        200, status_json(snapshot(config_, *store_, health_server_.get(), cache_, started_)));
+  if (req.method != "GET") return not_found(req);
+  auto [path, query] = split_target(req.target);
+  if (path == "/v1/status" || path == "/status")
+    return json_response(200, status_json(snapshot(config_, *store_, health_server_.get(), cache_,
+                                                   started_, routing_.get())));
+  if (path == "/v1/peers") return json_response(200, routing_->peers_json());
+  if (path == "/v1/routes") {
+    auto routes = routing_->routes_json(query["prefix"], query["peer"]);
+    if (!routes) return json_response(400, {{"error", routes.error().message}});
+    return json_response(200, *routes);
+  }
   return not_found(req);
 }
 
@@ -141,9 +191,9 @@ HttpResponse App::health(const HttpRequest& req) {
     return HttpResponse{503, "text/plain", "datastore not in sync yet\n"};
   }
   if (req.target == "/metrics")
-    return HttpResponse{
-        200, "text/plain; version=0.0.4",
-        metrics_text(snapshot(config_, *store_, health_server_.get(), cache_, started_))};
+    return HttpResponse{200, "text/plain; version=0.0.4",
+                        metrics_text(snapshot(config_, *store_, health_server_.get(), cache_,
+                                              started_, routing_.get()))};
   return not_found(req);
 }
 

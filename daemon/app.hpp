@@ -11,6 +11,7 @@
 #include "conf/result.hpp"
 #include "daemon/http_server.hpp"
 #include "daemon/resource_cache.hpp"
+#include "daemon/routing.hpp"
 #include "ipam-sync/datastore.hpp"
 
 namespace podnet::daemon {
@@ -41,6 +42,7 @@ class App {
   std::unique_ptr<HttpServer> control_server_;
   std::unique_ptr<HttpServer> health_server_;
   ResourceCache cache_;
+  std::unique_ptr<Routing> routing_;
   std::chrono::steady_clock::time_point started_;
 };
 

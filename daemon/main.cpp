@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
+#include <functional>
 
 #include "conf/daemon_config.hpp"
 #include "daemon/app.hpp"
@@ -55,13 +56,21 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  boost::asio::signal_set signals(io, SIGTERM, SIGINT);
-  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
-    if (ec) return;
-    spdlog::info("{} received: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    app.stop();
-    io.stop();
-  });
+  boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        if (sig == SIGHUP) {
+          // Configuration changes come from the datastore watch; a stray SIGHUP must not kill us.
+          spdlog::info("SIGHUP ignored: changes are picked up from the datastore as they happen");
+          signals.async_wait(on_signal);
+          return;
+        }
+        spdlog::info("{} received: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        app.stop();
+        io.stop();
+      };
+  signals.async_wait(on_signal);
   io.run();
   spdlog::info("podnetd stopped");
   return 0;

@@ -28,6 +28,7 @@ nlohmann::ordered_json status_json(const StatusSnapshot& s) {
   for (const auto& [kind, n] : s.cache->counts_by_kind())
     kinds.push_back({{"kind", kind->kind}, {"apiVersion", kind->api_version}, {"count", n}});
   j["resources"] = kinds;
+  if (!s.bgp.is_null()) j["bgp"] = s.bgp;
   return j;
 }
 

@@ -19,6 +19,7 @@ struct StatusSnapshot {
   double uptime_seconds = 0;
   long pid = 0;
   const ResourceCache* cache = nullptr;
+  nlohmann::ordered_json bgp;  // Routing::summary_json(), null when routing is not wired
 };
 
 nlohmann::ordered_json status_json(const StatusSnapshot& s);

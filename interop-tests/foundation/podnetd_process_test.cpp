@@ -156,6 +156,13 @@ TEST_F(PodnetdProcess, TwoDaemonsInTwoNamespacesServeStatusHealthAndMetrics) {
   EXPECT_NE(dup.err.find("another process"), std::string::npos) << dup.out << dup.err;
   EXPECT_FALSE(status(d1.socket).is_null());
 
+  // SIGHUP does not reload (changes come from the watch) and does not kill.
+  ::kill(d1.proc.pid(), SIGHUP);
+  EXPECT_TRUE(
+      wait_until([&] { return d1.proc.err().find("SIGHUP ignored") != std::string::npos; }));
+  EXPECT_TRUE(d1.proc.running());
+  EXPECT_FALSE(status(d1.socket).is_null());
+
   // SIGTERM: clean exit, socket gone.
   EXPECT_EQ(d1.proc.stop(SIGTERM), 0) << d1.proc.err();
   EXPECT_FALSE(fs::exists(d1.socket));

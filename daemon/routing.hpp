@@ -1,0 +1,61 @@
+// The routing half of podnetd: the RIB and the BGP peer manager, configured from the
+// datastore (Nodes, BGPConfigurations, BGPPeers, Secrets, through bgp::desired_bgp) and from the
+// config file (static routes, overrides). Datastore changes reconcile the peer set: only the
+// sessions whose configuration changed are touched.
+#pragma once
+
+#include <memory>
+#include <set>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "bgp/desired_peers.hpp"
+#include "conf/daemon_config.hpp"
+#include "conf/result.hpp"
+#include "daemon/resource_cache.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+namespace podnet::rib {
+class Rib;
+}
+namespace podnet::bgp {
+class PeerManager;
+}
+
+namespace podnet::daemon {
+
+class Routing {
+ public:
+  Routing(boost::asio::io_context& io, const conf::DaemonConfig& config);
+  ~Routing();
+
+  // True for keys whose change can alter the peering (nodes, bgpconfigurations, bgppeers,
+  // secrets): the daemon calls reconcile() only then.
+  static bool concerns(const std::string& key);
+  void reconcile(const ResourceCache& cache);
+  void stop();
+
+  nlohmann::ordered_json summary_json() const;  // for /v1/status
+  nlohmann::ordered_json peers_json() const;    // /v1/peers
+  // /v1/routes: prefix "10.0.0.0/26" exact, or an address (every prefix holding it, most
+  // specific first), or "" for all; peer: a peer name or address, or "" for all.
+  Result<nlohmann::ordered_json> routes_json(const std::string& prefix,
+                                             const std::string& peer) const;
+
+ private:
+  void shut_down(const std::string& why);
+
+  boost::asio::io_context& io_;
+  conf::DaemonConfig config_;
+  std::vector<rib::Prefix> static_routes_;
+  bgp::DesiredBgp desired_;
+  std::set<std::string> warned_;
+  std::string disabled_logged_;
+  std::unique_ptr<rib::Rib> rib_;
+  std::unique_ptr<bgp::PeerManager> peers_;  // declared after rib_: destroyed first
+};
+
+}  // namespace podnet::daemon
