@@ -123,11 +123,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
     const fsm::State before = fsm_.state;
     fsm::Transition t = fsm::step(fsm_, e);
     fsm_ = std::move(t.session);
+    if (fsm_.state != before) state_since_ = Clock::now();
+    for (const fsm::Action& a : t.actions) execute(a);
+    // Logged after the actions, so a NOTIFICATION sent on the way down is logged first.
     if (fsm_.state != before) {
       spdlog::info("peer {}: {} -> {}", name_, fsm::to_string(before), fsm::to_string(fsm_.state));
-      state_since_ = Clock::now();
     }
-    for (const fsm::Action& a : t.actions) execute(a);
     if (fsm_.state == fsm::State::Established && before != fsm::State::Established && owner_) {
       owner_->on_connection_established(*this);
     }
