@@ -1,0 +1,347 @@
+// podnetd against real BGP speakers (gobgpd, BIRD 2) in network namespaces: sessions configured
+// the Calico way (Node, BGPConfiguration and BGPPeer resources in podnetd's datastore), routes
+// both ways with their attributes, IPv4 and IPv6 over MP-BGP, iBGP and eBGP, withdrawals, a peer
+// killed with SIGKILL, a link cut silently, NOTIFICATIONs both ways, and per-peer reconcile.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "interop-tests/harness/harness.hpp"
+#include "interop-tests/peers/bird_peer.hpp"
+#include "interop-tests/peers/gobgp_peer.hpp"
+#include "interop-tests/topology/topology.hpp"
+
+namespace podnet::interop {
+namespace {
+
+using namespace std::chrono_literals;
+using harness::Process;
+using harness::TempDir;
+using harness::wait_until;
+
+// One podnetd in a namespace, with its own directory datastore and control socket.
+class Podnetd {
+ public:
+  Podnetd(const std::string& netns, const std::string& node, const std::string& resources,
+          const std::vector<std::string>& static_routes, int hold_time)
+      : netns_(netns) {
+    std::string routes;
+    for (const auto& r : static_routes) routes += "\n  - " + r;
+    harness::write_file(dir_.file("podnetd.yaml"),
+                        fmt::format("nodeName: {}\ndatastore:\n  path: {}\ncontrolSocket: {}\n"
+                                    "healthListen: 127.0.0.1:9099\nlogLevel: debug\n"
+                                    "bgp:\n  holdTime: {}\n  staticRoutes:{}\n",
+                                    node, dir_.file("store"), socket(), hold_time, routes));
+    auto r = ctl({"apply", "-f", "-"}, resources);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    proc_ = Process({harness::podnetd_path(), "--config", dir_.file("podnetd.yaml")}, netns_);
+  }
+  std::string socket() const { return dir_.file("podnetd.sock"); }
+  harness::CommandResult ctl(std::vector<std::string> args, const std::string& input = "") const {
+    args.insert(args.begin(), harness::podnetctl_path());
+    args.push_back("--datastore=dir:" + dir_.file("store"));
+    args.push_back("--socket=" + socket());
+    return harness::run(args, input);
+  }
+  nlohmann::json show(const std::vector<std::string>& what) const {
+    std::vector<std::string> args = {"show"};
+    args.insert(args.end(), what.begin(), what.end());
+    args.push_back("--json");
+    auto r = ctl(args);
+    if (r.exit_code != 0) return nullptr;
+    return nlohmann::json::parse(r.out, nullptr, false);
+  }
+  nlohmann::json peer(const std::string& name) const {
+    auto j = show({"peers"});
+    if (j.is_null()) return nullptr;
+    for (const auto& p : j["peers"])
+      if (p["name"] == name) return p;
+    return nullptr;
+  }
+  bool established(const std::string& name) const {
+    auto p = peer(name);
+    return !p.is_null() && p["state"] == "Established";
+  }
+  // Paths of one prefix (exact), or null when podnetd has none.
+  nlohmann::json paths(const std::string& prefix) const {
+    auto j = show({"routes", prefix});
+    if (j.is_null() || j["routes"].empty()) return nullptr;
+    return j["routes"][0]["paths"];
+  }
+  std::string log() const { return proc_.err(); }
+  Process& proc() { return proc_; }
+
+ private:
+  std::string netns_;
+  TempDir dir_{"podnetd-interop"};
+  Process proc_;
+};
+
+std::string node_yaml(const std::string& name, const std::string& v4, const std::string& v6) {
+  return fmt::format(
+      "apiVersion: projectcalico.org/v3\nkind: Node\nmetadata:\n  name: {}\nspec:\n  bgp:\n"
+      "    ipv4Address: {}\n{}",
+      name, v4, v6.empty() ? "" : "    ipv6Address: " + v6 + "\n");
+}
+
+std::string peer_yaml(const std::string& name, const std::string& ip, uint32_t as) {
+  return fmt::format(
+      "---\napiVersion: projectcalico.org/v3\nkind: BGPPeer\nmetadata:\n  name: {}\nspec:\n"
+      "  peerIP: {}\n  asNumber: {}\n",
+      name, ip, as);
+}
+
+constexpr const char* kBgpDefault =
+    "---\napiVersion: projectcalico.org/v3\nkind: BGPConfiguration\nmetadata:\n  name: default\n"
+    "spec:\n  asNumber: 64512\n";
+
+NeighborConfig neighbor(const std::string& addr, uint32_t as, bool v4, bool v6) {
+  NeighborConfig n;
+  n.address = addr;
+  n.remote_as = as;
+  n.hold_time = 9;
+  n.ipv4 = v4;
+  n.ipv6 = v6;
+  return n;
+}
+
+class PodnetdInterop : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!harness::is_root()) GTEST_SKIP() << "needs root for network namespaces";
+    topo = std::make_unique<Topology>("pnbgp");
+    for (const char* h : {"pn", "gobgp", "bird"}) ASSERT_TRUE(topo->add_host(h));
+    auto lan = topo->add_lan("lan", {{"pn", "eth0", {"10.0.0.1/24", "fd00::1/64"}},
+                                     {"gobgp", "eth0", {"10.0.0.2/24", "fd00::2/64"}},
+                                     {"bird", "eth0", {"10.0.0.3/24", "fd00::3/64"}}});
+    ASSERT_TRUE(lan) << lan.error().message;
+    ASSERT_TRUE(topo->up());
+  }
+  void TearDown() override {
+    if (HasFailure()) {
+      if (pn) std::cerr << "--- podnetd log\n" << pn->log();
+      if (gobgp) std::cerr << "--- gobgpd log\n" << gobgp->log();
+      if (bird) std::cerr << "--- bird log\n" << bird->log();
+    }
+    pn.reset();
+    gobgp.reset();
+    bird.reset();
+    topo.reset();
+  }
+  void start_gobgp(uint32_t as, std::vector<NeighborConfig> n) {
+    PeerConfig c;
+    c.local_as = as;
+    c.router_id = "10.0.0.2";
+    c.neighbors = std::move(n);
+    gobgp = std::make_unique<GobgpPeer>(topo->ns("gobgp"), c);
+    auto s = gobgp->start();
+    ASSERT_TRUE(s) << s.error().message;
+  }
+  void start_bird(uint32_t as, std::vector<NeighborConfig> n) {
+    PeerConfig c;
+    c.local_as = as;
+    c.router_id = "10.0.0.3";
+    c.neighbors = std::move(n);
+    bird = std::make_unique<BirdPeer>(topo->ns("bird"), c);
+    auto s = bird->start();
+    ASSERT_TRUE(s) << s.error().message;
+  }
+
+  std::unique_ptr<Topology> topo;
+  std::unique_ptr<Podnetd> pn;
+  std::unique_ptr<GobgpPeer> gobgp;
+  std::unique_ptr<BirdPeer> bird;
+};
+
+// eBGP with gobgpd, one IPv4 and one IPv6 session (MP-BGP), as BGPPeer resources.
+TEST_F(PodnetdInterop, GobgpEbgpIpv4AndIpv6RoutesBothWays) {
+  start_gobgp(65001,
+              {neighbor("10.0.0.1", 64512, true, false), neighbor("fd00::1", 64512, false, true)});
+  pn = std::make_unique<Podnetd>(topo->ns("pn"), "n1",
+                                 node_yaml("n1", "10.0.0.1/24", "fd00::1/64") + kBgpDefault +
+                                     peer_yaml("gobgp-v4", "10.0.0.2", 65001) +
+                                     peer_yaml("gobgp-v6", "fd00::2", 65001),
+                                 std::vector<std::string>{"10.99.0.0/24", "fd00:99::/64"}, 9);
+  ASSERT_TRUE(wait_until([&] { return pn->established("Global_10_0_0_2"); }, 30s));
+  ASSERT_TRUE(wait_until([&] { return pn->established("Global_fd00__2"); }, 30s));
+
+  // gobgpd -> podnetd, with attributes.
+  ASSERT_TRUE(gobgp->announce({"10.77.0.0/24", "", {"65001:7"}, 5, std::nullopt}));
+  ASSERT_TRUE(gobgp->announce({"fd00:77::/64", "", {}, std::nullopt, std::nullopt}));
+  ASSERT_TRUE(wait_until([&] { return !pn->paths("10.77.0.0/24").is_null(); }));
+  auto p = pn->paths("10.77.0.0/24")[0];
+  EXPECT_EQ(p["best"], true);
+  EXPECT_EQ(p["source"], "Global_10_0_0_2");
+  EXPECT_EQ(p["kind"], "ebgp");
+  EXPECT_EQ(p["attributes"]["asPath"], "65001");
+  EXPECT_EQ(p["attributes"]["nextHop"], "10.0.0.2");
+  EXPECT_EQ(p["attributes"]["med"], 5);
+  // ORIGIN as gobgpd itself holds it (its CLI originates with "incomplete").
+  auto own = gobgp->best_route("10.77.0.0/24");
+  ASSERT_TRUE(own);
+  EXPECT_EQ(p["attributes"]["origin"], own->origin);
+  EXPECT_EQ(p["attributes"]["communities"], nlohmann::json::array({"65001:7"}));
+  ASSERT_TRUE(wait_until([&] { return !pn->paths("fd00:77::/64").is_null(); }));
+  auto p6 = pn->paths("fd00:77::/64")[0];
+  EXPECT_EQ(p6["attributes"]["mpNextHop"], "fd00::2");
+  EXPECT_EQ(p6["attributes"]["asPath"], "65001");
+  // The text form serves a person too.
+  auto text = pn->ctl({"show", "routes", "10.77.0.0/24"});
+  EXPECT_NE(text.out.find("10.77.0.0/24"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("65001"), std::string::npos) << text.out;
+
+  // podnetd -> gobgpd: its static routes, our AS prepended, next hop ourselves.
+  ASSERT_TRUE(gobgp->wait_route("10.99.0.0/24"));
+  auto g = gobgp->best_route("10.99.0.0/24");
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->as_path, std::vector<uint32_t>{64512});
+  EXPECT_EQ(g->next_hop, "10.0.0.1");
+  EXPECT_EQ(g->origin, "IGP");
+  ASSERT_TRUE(gobgp->wait_route("fd00:99::/64"));
+  auto g6 = gobgp->best_route("fd00:99::/64");
+  ASSERT_TRUE(g6);
+  EXPECT_EQ(g6->next_hop, "fd00::1");
+  EXPECT_EQ(g6->as_path, std::vector<uint32_t>{64512});
+  // Split horizon: gobgpd's own route is not sent back to it.
+  EXPECT_FALSE(gobgp->route_from("10.77.0.0/24", "10.0.0.1"));
+
+  // Withdrawal from gobgpd reaches podnetd.
+  ASSERT_TRUE(gobgp->withdraw("10.77.0.0/24"));
+  EXPECT_TRUE(wait_until([&] { return pn->paths("10.77.0.0/24").is_null(); }));
+  EXPECT_FALSE(pn->paths("fd00:77::/64").is_null());
+
+  auto peers = pn->show({"peers"});
+  ASSERT_FALSE(peers.is_null());
+  auto v4 = pn->peer("Global_10_0_0_2");
+  EXPECT_EQ(v4["peerAS"], 65001);
+  EXPECT_GE(v4["prefixes"]["advertised"].get<int>(), 1);
+  EXPECT_EQ(v4["holdTime"], 9);
+}
+
+// NOTIFICATIONs both ways, decoded in the logs; removing one BGPPeer resets only its session.
+TEST_F(PodnetdInterop, NotificationsBothWaysAndPerPeerReconcile) {
+  start_gobgp(65001,
+              {neighbor("10.0.0.1", 64512, true, false), neighbor("fd00::1", 64512, false, true)});
+  pn = std::make_unique<Podnetd>(topo->ns("pn"), "n1",
+                                 node_yaml("n1", "10.0.0.1/24", "fd00::1/64") + kBgpDefault +
+                                     peer_yaml("gobgp-v4", "10.0.0.2", 65001) +
+                                     peer_yaml("gobgp-v6", "fd00::2", 65001),
+                                 std::vector<std::string>{"10.99.0.0/24"}, 9);
+  ASSERT_TRUE(wait_until([&] { return pn->established("Global_10_0_0_2"); }, 30s));
+  ASSERT_TRUE(wait_until([&] { return pn->established("Global_fd00__2"); }, 30s));
+  ASSERT_TRUE(gobgp->announce({"10.77.0.0/24", "", {}, std::nullopt, std::nullopt}));
+  ASSERT_TRUE(wait_until([&] { return !pn->paths("10.77.0.0/24").is_null(); }));
+
+  // gobgpd sends Cease/Administrative Shutdown: podnetd logs it decoded and drops the routes.
+  ASSERT_TRUE(gobgp->send_notification("10.0.0.1", NotificationAction::admin_shutdown));
+  EXPECT_TRUE(wait_until([&] {
+    return pn->log().find("Cease/Administrative Shutdown") != std::string::npos;
+  })) << pn->log();
+  EXPECT_TRUE(wait_until([&] { return pn->paths("10.77.0.0/24").is_null(); }));
+  EXPECT_NE(
+      pn->peer("Global_10_0_0_2")["lastError"].get<std::string>().find("Administrative Shutdown"),
+      std::string::npos);
+  ASSERT_TRUE(gobgp->enable_neighbor("10.0.0.1"));
+  ASSERT_TRUE(wait_until([&] { return pn->established("Global_10_0_0_2"); }, 30s));
+
+  // Deleting one BGPPeer: podnetd sends Cease/Peer De-configured (6/3) on that session only.
+  double v6_uptime = pn->peer("Global_fd00__2")["stateSeconds"].get<double>();
+  auto del = pn->ctl({"delete", "bgppeer", "gobgp-v4"});
+  ASSERT_EQ(del.exit_code, 0) << del.err;
+  EXPECT_TRUE(gobgp->wait_notification(true, 6, 3, 15s)) << gobgp->log();
+  EXPECT_TRUE(wait_until([&] { return pn->peer("Global_10_0_0_2").is_null(); }));
+  auto v6 = pn->peer("Global_fd00__2");
+  EXPECT_EQ(v6["state"], "Established");
+  EXPECT_GE(v6["stateSeconds"].get<double>(), v6_uptime);  // never reset
+  EXPECT_TRUE(gobgp->wait_no_route("10.99.0.0/24"));
+
+  // Adding it back starts just that session again.
+  auto add = pn->ctl({"apply", "-f", "-"}, peer_yaml("gobgp-v4", "10.0.0.2", 65001));
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  EXPECT_TRUE(wait_until([&] { return pn->established("Global_10_0_0_2"); }, 30s));
+  EXPECT_TRUE(gobgp->wait_route("10.99.0.0/24"));
+}
+
+// A peer killed with SIGKILL: its kernel closes the TCP connection, podnetd notices at once
+// (well inside the 9 s hold time) and its routes are gone.
+TEST_F(PodnetdInterop, PeerKilledIsNoticedAtOnce) {
+  start_gobgp(65001, {neighbor("10.0.0.1", 64512, true, false)});
+  pn = std::make_unique<Podnetd>(
+      topo->ns("pn"), "n1",
+      node_yaml("n1", "10.0.0.1/24", "") + kBgpDefault + peer_yaml("gobgp", "10.0.0.2", 65001),
+      std::vector<std::string>{}, 9);
+  ASSERT_TRUE(wait_until([&] { return pn->established("Global_10_0_0_2"); }, 30s));
+  ASSERT_TRUE(gobgp->announce({"10.77.0.0/24", "", {}, std::nullopt, std::nullopt}));
+  ASSERT_TRUE(wait_until([&] { return !pn->paths("10.77.0.0/24").is_null(); }));
+  gobgp->kill9();
+  // Noticed through the closed connection, not the hold timer: sooner than the hold time.
+  EXPECT_TRUE(wait_until([&] { return !pn->established("Global_10_0_0_2"); }, 5s));
+  EXPECT_TRUE(wait_until([&] { return pn->paths("10.77.0.0/24").is_null(); }, 5s));
+}
+
+// iBGP with BIRD: LOCAL_PREF both ways; then the link cut silently (nothing closes): podnetd
+// drops the session at the hold time, its routes go, and it comes back when the link does.
+TEST_F(PodnetdInterop, BirdIbgpAndSilentCutAtHoldTime) {
+  start_bird(64512, {neighbor("10.0.0.1", 64512, true, false)});
+  pn = std::make_unique<Podnetd>(
+      topo->ns("pn"), "n1",
+      node_yaml("n1", "10.0.0.1/24", "") + kBgpDefault + peer_yaml("bird", "10.0.0.3", 64512),
+      std::vector<std::string>{"10.99.0.0/24"}, 9);
+  ASSERT_TRUE(wait_until([&] { return pn->established("Global_10_0_0_3"); }, 30s)) << bird->log();
+  ASSERT_TRUE(bird->announce({"10.88.0.0/24", "", {"64512:9"}, std::nullopt, 200}));
+  ASSERT_TRUE(wait_until([&] { return !pn->paths("10.88.0.0/24").is_null(); }));
+  auto p = pn->paths("10.88.0.0/24")[0];
+  EXPECT_EQ(p["kind"], "ibgp");
+  EXPECT_EQ(p["attributes"]["localPref"], 200);
+  EXPECT_EQ(p["attributes"]["asPath"], "");
+  EXPECT_EQ(p["attributes"]["communities"], nlohmann::json::array({"64512:9"}));
+  ASSERT_TRUE(bird->wait_route("10.99.0.0/24"));
+  auto b = bird->best_route("10.99.0.0/24");
+  ASSERT_TRUE(b);
+  EXPECT_TRUE(b->as_path.empty());
+  EXPECT_EQ(b->local_pref, 100u);
+  EXPECT_EQ(b->next_hop, "10.0.0.1");
+
+  // Drop everything between the two silently.
+  ASSERT_TRUE(topo->cut("bird:eth0"));
+  EXPECT_TRUE(wait_until([&] { return !pn->established("Global_10_0_0_3"); }, 30s));
+  EXPECT_NE(pn->peer("Global_10_0_0_3")["lastError"].get<std::string>().find("Hold"),
+            std::string::npos)
+      << pn->peer("Global_10_0_0_3").dump();
+  EXPECT_TRUE(pn->paths("10.88.0.0/24").is_null());
+  ASSERT_TRUE(topo->restore("bird:eth0"));
+  EXPECT_TRUE(wait_until([&] { return pn->established("Global_10_0_0_3"); }, 60s));
+  EXPECT_TRUE(wait_until([&] { return !pn->paths("10.88.0.0/24").is_null(); }));
+
+  // podnetd's NOTIFICATION (Cease/Peer De-configured) as BIRD decodes it.
+  ASSERT_EQ(pn->ctl({"delete", "bgppeer", "bird"}).exit_code, 0);
+  EXPECT_TRUE(bird->wait_notification(true, 6, 3, 15s)) << bird->log();
+}
+
+// Transit: BIRD (AS 65002) -> podnetd (64512) -> gobgpd (65001); a withdrawal at BIRD travels
+// through podnetd to gobgpd.
+TEST_F(PodnetdInterop, WithdrawalPropagatesThroughPodnetd) {
+  start_gobgp(65001, {neighbor("10.0.0.1", 64512, true, false)});
+  start_bird(65002, {neighbor("10.0.0.1", 64512, true, false)});
+  pn = std::make_unique<Podnetd>(topo->ns("pn"), "n1",
+                                 node_yaml("n1", "10.0.0.1/24", "") + kBgpDefault +
+                                     peer_yaml("gobgp", "10.0.0.2", 65001) +
+                                     peer_yaml("bird", "10.0.0.3", 65002),
+                                 std::vector<std::string>{}, 9);
+  ASSERT_TRUE(wait_until([&] { return pn->established("Global_10_0_0_2"); }, 30s));
+  ASSERT_TRUE(wait_until([&] { return pn->established("Global_10_0_0_3"); }, 30s));
+  ASSERT_TRUE(bird->announce({"10.55.0.0/24", "", {}, std::nullopt, std::nullopt}));
+  ASSERT_TRUE(gobgp->wait_route("10.55.0.0/24"));
+  auto g = gobgp->best_route("10.55.0.0/24");
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->as_path, (std::vector<uint32_t>{64512, 65002}));
+  EXPECT_EQ(g->next_hop, "10.0.0.1");
+  ASSERT_TRUE(bird->withdraw("10.55.0.0/24"));
+  EXPECT_TRUE(gobgp->wait_no_route("10.55.0.0/24"));
+}
+
+}  // namespace
+}  // namespace podnet::interop
