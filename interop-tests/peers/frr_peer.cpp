@@ -36,7 +36,7 @@ std::string FrrPeer::config_text() const {
   const PeerConfig& c = config_;
   std::ostringstream f;
   f << "frr defaults traditional\nhostname podnet-frr\n";
-  f << "log file " << dir_.file("bgpd.log") << " debugging\n!\n";
+  f << "log file " << dir_.file("bgpd.log") << " debugging\ndebug bgp updates\n!\n";
   if (!c.export_learned) {
     // Only locally originated routes (empty AS path) leave this speaker.
     f << "bgp as-path access-list podnet-local seq 5 permit ^$\n";
@@ -52,6 +52,8 @@ std::string FrrPeer::config_text() const {
     f << " neighbor " << a << " timers " << std::max(1, n.hold_time / 3) << " " << n.hold_time
       << "\n";
     f << " neighbor " << a << " timers connect 1\n";
+    // Traditional defaults hold eBGP updates and withdrawals for up to 30 s (MRAI).
+    f << " neighbor " << a << " advertisement-interval 0\n";
     if (n.remote_port != 179) f << " neighbor " << a << " port " << n.remote_port << "\n";
     if (n.passive) f << " neighbor " << a << " passive\n";
     if (!n.md5_password.empty()) f << " neighbor " << a << " password " << n.md5_password << "\n";
@@ -165,10 +167,22 @@ Status FrrPeer::withdraw(const std::string& prefix) {
     return make_error(Errc::not_found, "frr does not announce " + prefix);
   std::string rm = fmt::format("podnet-rt-{}", it->second);
   route_maps_.erase(it);
-  return configure({fmt::format("router bgp {}", config_.local_as),
-                    fmt::format("address-family {} unicast", afi(family_of(prefix))),
-                    fmt::format("no network {}", prefix), "exit-address-family", "exit",
-                    "no route-map " + rm});
+  auto s = configure({fmt::format("router bgp {}", config_.local_as),
+                      fmt::format("address-family {} unicast", afi(family_of(prefix))),
+                      fmt::format("no network {} route-map {}", prefix, rm)});
+  if (!s) return s;
+  // Done once the route has left bgpd's RIB.
+  bool gone = harness::wait_until(
+      [&] {
+        auto rs = routes(family_of(prefix));
+        if (!rs) return false;
+        for (const auto& r : *rs)
+          if (r.prefix == prefix && r.from.empty()) return false;
+        return true;
+      },
+      10s);
+  if (!gone) return make_error(Errc::unavailable, "frr still originates " + prefix);
+  return ok_status();
 }
 
 Result<std::vector<RouteEntry>> parse_frr_routes(const std::string& text) {

@@ -1,6 +1,9 @@
 // FrrPeer: FRR's bgpd alone (no zebra: -Z, nothing goes to the kernel) in a namespace, running
 // as user frr from a config directory owned by frr, driven through vtysh and its JSON output.
 // Routes are originated with `network` statements, their attributes set by a route-map each.
+// Known gap: withdraw() removes the route from bgpd's RIB, but in the FRR <-> BIRD test bgpd
+// 8.4 did not send the withdrawal to an eBGP neighbour (not even after `clear bgp * soft
+// out`); it is not exercised by a test yet, so do not rely on it.
 #pragma once
 
 #include <map>
