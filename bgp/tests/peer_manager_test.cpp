@@ -179,13 +179,19 @@ TEST(PeerManager, PassivePeerWaitsAndTheActiveSideConnects) {
   EXPECT_EQ(q.b.state(q.a_name), "Active");
 }
 
-// ESTABLISHED TCP connections between two loopback addresses, counted once per connection.
-int established_connections(const rib::Address& x, const rib::Address& y) {
+// ESTABLISHED TCP connections of x's BGP session(s) with y, as x's kernel lists them: x's
+// outgoing connection ends at y's listening port, y's incoming one at x's. Matching the ports
+// too keeps other tests on the same loopback addresses (ctest runs them in parallel) out.
+int established_connections(const rib::Address& x, uint16_t x_port, const rib::Address& y,
+                            uint16_t y_port) {
   auto hex = [](const rib::Address& a) {
     char buf[16];
     const auto b = a.bytes();
     std::snprintf(buf, sizeof buf, "%02X%02X%02X%02X", b[3], b[2], b[1], b[0]);
     return std::string(buf);
+  };
+  auto port = [](const std::string& endpoint) {
+    return static_cast<uint16_t>(std::stoul(endpoint.substr(9), nullptr, 16));
   };
   std::ifstream in("/proc/net/tcp");
   std::string line;
@@ -195,7 +201,8 @@ int established_connections(const rib::Address& x, const rib::Address& y) {
     std::istringstream s(line);
     std::string slot, local, remote, st;
     s >> slot >> local >> remote >> st;
-    if (st == "01" && local.substr(0, 8) == hex(x) && remote.substr(0, 8) == hex(y)) ++n;
+    if (st != "01" || local.substr(0, 8) != hex(x) || remote.substr(0, 8) != hex(y)) continue;
+    if (port(remote) == y_port || port(local) == x_port) ++n;
   }
   return n;
 }
@@ -207,8 +214,9 @@ TEST(PeerManager, CollisionLeavesExactlyOneSession) {
   ASSERT_TRUE(p.wait_up());
   run_for(p.io, 1500ms);
   EXPECT_TRUE(p.up());
-  EXPECT_EQ(established_connections(p.a.address, p.b.address), 1);
-  EXPECT_EQ(established_connections(p.b.address, p.a.address), 1);
+  const uint16_t a_port = p.a.pm->listen_port(), b_port = p.b.pm->listen_port();
+  EXPECT_EQ(established_connections(p.a.address, a_port, p.b.address, b_port), 1);
+  EXPECT_EQ(established_connections(p.b.address, b_port, p.a.address, a_port), 1);
   EXPECT_TRUE(log.contains("Cease/Connection Collision Resolution")) << log.text();
   // The session that survived carries routes.
   p.a.originate("10.60.0.0/26");
