@@ -10,6 +10,7 @@
 #include "bgp/peer_manager.hpp"
 #include "conf/decode.hpp"
 #include "daemon/route_json.hpp"
+#include "ipam-sync/origination.hpp"
 #include "rib/rib.hpp"
 
 namespace podnet::daemon {
@@ -50,7 +51,8 @@ Routing::~Routing() {
 }
 
 bool Routing::concerns(const std::string& key) {
-  for (const char* p : {"nodes/", "bgpconfigurations/", "bgppeers/", "secrets/"})
+  for (const char* p :
+       {"nodes/", "bgpconfigurations/", "bgppeers/", "secrets/", "ipamblocks/", "ippools/"})
     if (key.rfind(p, 0) == 0) return true;
   return false;
 }
@@ -91,10 +93,7 @@ void Routing::reconcile(const ResourceCache& cache) {
     opt.router_id = desired.speaker.router_id;
     opt.local_asn = desired.speaker.local_as;
     rib_ = std::make_unique<rib::Rib>(opt);
-    rib::PathAttributes local;
-    local.origin = rib::Origin::igp;
-    local.as_path = rib::AsPath{};
-    for (const auto& p : static_routes_) rib_->originate(p, local);
+    originated_.clear();
     peers_ = std::make_unique<bgp::PeerManager>(io_, *rib_, desired.speaker);
     spdlog::info("bgp: speaker AS {} router id {}.{}.{}.{} port {}, {} static route(s)",
                  desired.speaker.local_as, desired.speaker.router_id >> 24,
@@ -106,8 +105,50 @@ void Routing::reconcile(const ResourceCache& cache) {
       spdlog::error("bgp: speaker settings: {}", st.error().message);
   }
   peers_->set_peers(desired.peers);
-  peers_->kick();
   desired_ = std::move(desired);
+  originate(cache);
+  peers_->kick();
+}
+
+void Routing::originate(const ResourceCache& cache) {
+  ipam::OriginationInputs in;
+  in.node_name = config_.node_name;
+  in.blocks = decode_all<conf::types::IPAMBlock>(cache, "ipamblocks");
+  in.pools = decode_all<conf::types::IPPool>(cache, "ippools");
+  std::map<rib::Prefix, bool> want;
+  for (const auto& p : static_routes_) want[p] = true;
+  for (const auto& o : ipam::origination_set(in)) {
+    auto p = rib::Prefix::parse(o.cidr);
+    if (!p) continue;
+    auto [it, fresh] = want.emplace(*p, o.export_bgp);
+    if (!fresh) it->second = it->second || o.export_bgp;  // a static route is always exported
+  }
+  std::size_t added = 0, removed = 0;
+  for (auto it = originated_.begin(); it != originated_.end();) {
+    if (!want.count(it->first)) {
+      rib_->withdraw_origination(it->first);
+      it = originated_.erase(it);
+      ++removed;
+    } else {
+      ++it;
+    }
+  }
+  for (const auto& [p, exported] : want) {
+    auto cur = originated_.find(p);
+    if (cur != originated_.end() && cur->second == exported) continue;
+    rib::PathAttributes local;
+    local.origin = rib::Origin::igp;
+    local.as_path = rib::AsPath{};
+    // A pool with disableBGPExport: the route stays local (blackhole and kernel) but no BGP
+    // peer may receive it; RFC 1997's NO_ADVERTISE says exactly that to the export policy.
+    if (!exported) local.communities.push_back(rib::kCommunityNoAdvertise);
+    rib_->originate(p, local);
+    originated_[p] = exported;
+    ++added;
+  }
+  if (added || removed)
+    spdlog::info("bgp: origination: {} prefix(es) announced or changed, {} withdrawn, {} in all",
+                 added, removed, originated_.size());
 }
 
 void Routing::shut_down(const std::string& why) {

@@ -4,6 +4,7 @@
 // sessions whose configuration changed are touched.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -14,6 +15,7 @@
 #include "conf/daemon_config.hpp"
 #include "conf/result.hpp"
 #include "daemon/resource_cache.hpp"
+#include "rib/prefix.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -33,7 +35,8 @@ class Routing {
   ~Routing();
 
   // True for keys whose change can alter the peering (nodes, bgpconfigurations, bgppeers,
-  // secrets): the daemon calls reconcile() only then.
+  // secrets) or what this node originates (ipamblocks, ippools): the daemon calls
+  // reconcile() only then.
   static bool concerns(const std::string& key);
   void reconcile(const ResourceCache& cache);
   void stop();
@@ -47,10 +50,14 @@ class Routing {
 
  private:
   void shut_down(const std::string& why);
+  // Recomputes the origination set (static routes + IPAM) and applies the difference to rib_.
+  void originate(const ResourceCache& cache);
 
   boost::asio::io_context& io_;
   conf::DaemonConfig config_;
   std::vector<rib::Prefix> static_routes_;
+  // What rib_ holds as locally originated, and whether each may be exported over BGP.
+  std::map<rib::Prefix, bool> originated_;
   bgp::DesiredBgp desired_;
   std::set<std::string> warned_;
   std::string disabled_logged_;

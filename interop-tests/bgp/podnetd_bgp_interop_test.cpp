@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "interop-tests/harness/harness.hpp"
@@ -341,6 +342,71 @@ TEST_F(PodnetdInterop, WithdrawalPropagatesThroughPodnetd) {
   EXPECT_EQ(g->next_hop, "10.0.0.1");
   ASSERT_TRUE(bird->withdraw("10.55.0.0/24"));
   EXPECT_TRUE(gobgp->wait_no_route("10.55.0.0/24"));
+}
+
+// What the node originates follows IPAM in the datastore: its affine blocks, the addresses it
+// borrowed from other nodes' blocks, nothing of a disableBGPExport pool; removing a block
+// withdraws it. No restart in between.
+TEST_F(PodnetdInterop, IpamBlocksAndBorrowedAddressesAreAnnounced) {
+  start_gobgp(65001, {neighbor("10.0.0.1", 64512, true, false)});
+  pn = std::make_unique<Podnetd>(
+      topo->ns("pn"), "n1",
+      node_yaml("n1", "10.0.0.1/24", "") + kBgpDefault + peer_yaml("gobgp", "10.0.0.2", 65001),
+      std::vector<std::string>{}, 9);
+  ASSERT_TRUE(wait_until([&] { return pn->established("Global_10_0_0_2"); }, 30s));
+  auto apply = [&](const std::string& yaml) {
+    auto r = pn->ctl({"apply", "-f", "-"}, yaml);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  };
+  // A /26 IPAMBlock as Calico stores it; `owners` maps ordinals to the node holding them.
+  auto block = [](const std::string& name, const std::string& cidr, const std::string& affinity,
+                  const std::vector<std::pair<int, std::string>>& owners) {
+    std::vector<std::string> alloc(64, "null");
+    std::string attrs;
+    for (std::size_t i = 0; i < owners.size(); ++i) {
+      alloc[static_cast<std::size_t>(owners[i].first)] = std::to_string(i);
+      attrs +=
+          fmt::format("  - handle_id: k8s-pod-network.{}\n    secondary: {{node: {}, pod: p{}}}\n",
+                      i, owners[i].second, i);
+    }
+    return fmt::format(
+        "---\napiVersion: projectcalico.org/v3\nkind: IPAMBlock\nmetadata:\n  name: {}\nspec:\n"
+        "  cidr: {}\n  affinity: {}\n  allocations: [{}]\n  unallocated: []\n  attributes:{}\n",
+        name, cidr, affinity, fmt::join(alloc, ", "), attrs.empty() ? " []" : "\n" + attrs);
+  };
+  apply(R"(apiVersion: projectcalico.org/v3
+kind: IPPool
+metadata:
+  name: pods
+spec:
+  cidr: 10.244.0.0/16
+---
+apiVersion: projectcalico.org/v3
+kind: IPPool
+metadata:
+  name: quiet
+spec:
+  cidr: 10.245.0.0/16
+  disableBGPExport: true
+)" + block("10-244-1-0-26", "10.244.1.0/26", "host:n1", {{0, "n1"}}) +
+        block("10-244-2-0-26", "10.244.2.0/26", "host:n2", {{0, "n2"}, {3, "n1"}}) +
+        block("10-245-0-0-26", "10.245.0.0/26", "host:n1", {}));
+  EXPECT_TRUE(gobgp->wait_route("10.244.1.0/26"));
+  EXPECT_TRUE(gobgp->wait_route("10.244.2.3/32"));   // borrowed from n2's block
+  EXPECT_FALSE(gobgp->best_route("10.244.2.0/26"));  // n2's block is n2's to announce
+  // The disableBGPExport pool's block is held locally, never sent.
+  ASSERT_TRUE(wait_until([&] { return !pn->paths("10.245.0.0/26").is_null(); }));
+  EXPECT_EQ(pn->paths("10.245.0.0/26")[0]["kind"], "local");
+  EXPECT_FALSE(gobgp->best_route("10.245.0.0/26"));
+  auto g = gobgp->best_route("10.244.1.0/26");
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->as_path, std::vector<uint32_t>{64512});
+  EXPECT_EQ(g->next_hop, "10.0.0.1");
+
+  // The block goes away: withdrawn at the peer.
+  ASSERT_EQ(pn->ctl({"delete", "ipamblock", "10-244-1-0-26"}).exit_code, 0);
+  EXPECT_TRUE(gobgp->wait_no_route("10.244.1.0/26"));
+  EXPECT_TRUE(gobgp->best_route("10.244.2.3/32").has_value());
 }
 
 }  // namespace
