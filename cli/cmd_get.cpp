@@ -6,7 +6,7 @@
 #include "cli/cmd_common.hpp"
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
-#include "cli/resource_ops.hpp"
+#include "ipam-sync/resource_ops.hpp"
 
 namespace podnet::cli {
 
@@ -34,7 +34,7 @@ int cmd_get(const Globals& g, const GetArgs& a, Io io) {
   const std::string ns = a.all_namespaces ? "" : effective_namespace(k, a.ns);
   std::vector<conf::Resource> items;
   if (!a.name.empty()) {
-    auto r = load(**ds, make_key(k, ns, a.name));
+    auto r = store::load(**ds, store::make_key(k, ns, a.name));
     if (!r) {
       if (r.error().code == Errc::not_found) {
         io.err << fmt::format("resource does not exist: {}({}{})\n", k.kind,
@@ -46,7 +46,7 @@ int cmd_get(const Globals& g, const GetArgs& a, Io io) {
     }
     items.push_back(std::move(r.value()));
   } else {
-    auto all = load_all(**ds, k, ns);
+    auto all = store::load_all(**ds, k, ns);
     if (!all) {
       io.err << "podnetctl: " << all.error().message << "\n";
       return exit_code_for(all.error());

@@ -8,7 +8,7 @@
 
 #include "cli/cmd_common.hpp"
 #include "cli/commands.hpp"
-#include "cli/resource_ops.hpp"
+#include "ipam-sync/resource_ops.hpp"
 
 namespace podnet::cli {
 
@@ -50,8 +50,8 @@ int cmd_patch(const Globals& g, const PatchArgs& a, Io io) {
     io.err << "podnetctl: datastore " << g.datastore << ": " << ds.error().message << "\n";
     return kNotFound;
   }
-  const std::string key = make_key(**kind, effective_namespace(**kind, a.ns), a.name);
-  auto res = modify(**ds, key, [&](nlohmann::json& doc) -> Status {
+  const std::string key = store::make_key(**kind, effective_namespace(**kind, a.ns), a.name);
+  auto res = store::modify(**ds, key, [&](nlohmann::json& doc) -> Status {
     if (a.type == "json") {
       try {
         doc = doc.patch(patch);
@@ -96,8 +96,8 @@ int cmd_label(const Globals& g, const LabelArgs& a, Io io) {
     io.err << "podnetctl: datastore " << g.datastore << ": " << ds.error().message << "\n";
     return kNotFound;
   }
-  const std::string key = make_key(**kind, effective_namespace(**kind, a.ns), a.name);
-  auto res = modify(**ds, key, [&](nlohmann::json& doc) -> Status {
+  const std::string key = store::make_key(**kind, effective_namespace(**kind, a.ns), a.name);
+  auto res = store::modify(**ds, key, [&](nlohmann::json& doc) -> Status {
     auto& labels = doc["metadata"]["labels"];
     if (labels.is_null()) labels = nlohmann::json::object();
     for (const auto& ch : changes) {

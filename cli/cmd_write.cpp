@@ -7,8 +7,8 @@
 
 #include "cli/cmd_common.hpp"
 #include "cli/commands.hpp"
-#include "cli/resource_ops.hpp"
 #include "conf/resource.hpp"
+#include "ipam-sync/resource_ops.hpp"
 
 namespace podnet::cli {
 
@@ -49,9 +49,9 @@ int cmd_write(const Globals& g, Verb verb, const FileArgs& a, Io io) {
     io.err << "podnetctl: datastore " << g.datastore << ": " << ds.error().message << "\n";
     return kNotFound;
   }
-  const WriteMode mode = verb == Verb::apply    ? WriteMode::apply
-                         : verb == Verb::create ? WriteMode::create
-                                                : WriteMode::replace;
+  const store::WriteMode mode = verb == Verb::apply    ? store::WriteMode::apply
+                                : verb == Verb::create ? store::WriteMode::create
+                                                       : store::WriteMode::replace;
   int rc = kOk;
   std::size_t written = 0, rejected = 0, failed = 0;
   for (const auto& doc : docs) {
@@ -64,7 +64,7 @@ int cmd_write(const Globals& g, Verb verb, const FileArgs& a, Io io) {
       continue;
     }
     for (const auto& r : doc.resources) {
-      auto res = write(**ds, r, mode);
+      auto res = store::write(**ds, r, mode);
       if (!res) {
         ++failed;
         if (rc == kOk) rc = exit_code_for(res.error());
@@ -116,7 +116,7 @@ int cmd_delete(const Globals& g, const DeleteArgs& a, Io io) {
       return kBadInput;
     }
     std::string ns = effective_namespace(**kind, a.ns);
-    targets.emplace_back(make_key(**kind, ns, a.name),
+    targets.emplace_back(store::make_key(**kind, ns, a.name),
                          fmt::format("{} {}", display_kind(**kind), a.name));
   }
   auto ds = open_store(g);

@@ -1,8 +1,8 @@
-#include "cli/resource_ops.hpp"
+#include "ipam-sync/resource_ops.hpp"
 
 #include <fmt/format.h>
 
-namespace podnet::cli {
+namespace podnet::store {
 
 namespace {
 // Enough for any realistic contention; a writer that loses this often has a bug to report.
@@ -36,7 +36,7 @@ std::string make_key(const conf::KindInfo& kind, const std::string& ns, const st
   return fmt::format("{}/{}", kind.plural, name);
 }
 
-Result<conf::Resource> load(store::Datastore& ds, const std::string& key) {
+Result<conf::Resource> load(Datastore& ds, const std::string& key) {
   auto e = ds.get(key);
   if (!e) return e.error();
   auto r = conf::decode_stored(e->value, e->mod_revision);
@@ -44,7 +44,7 @@ Result<conf::Resource> load(store::Datastore& ds, const std::string& key) {
   return r;
 }
 
-Result<std::vector<conf::Resource>> load_all(store::Datastore& ds, const conf::KindInfo& kind,
+Result<std::vector<conf::Resource>> load_all(Datastore& ds, const conf::KindInfo& kind,
                                              const std::string& ns) {
   std::string prefix = kind.plural + "/";
   if (kind.namespaced && !ns.empty()) prefix += ns + "/";
@@ -60,7 +60,7 @@ Result<std::vector<conf::Resource>> load_all(store::Datastore& ds, const conf::K
   return out;
 }
 
-Result<conf::Resource> modify(store::Datastore& ds, const std::string& key, const Mutator& mutate) {
+Result<conf::Resource> modify(Datastore& ds, const std::string& key, const Mutator& mutate) {
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     auto entry = ds.get(key);
     if (!entry) return entry.error();
@@ -92,7 +92,7 @@ Result<conf::Resource> modify(store::Datastore& ds, const std::string& key, cons
                     fmt::format("{}: gave up after {} conflicting writers", key, kMaxAttempts));
 }
 
-Result<conf::Resource> write(store::Datastore& ds, conf::Resource r, WriteMode mode) {
+Result<conf::Resource> write(Datastore& ds, conf::Resource r, WriteMode mode) {
   const std::string key = r.key();
   // Only replace is conditional on a resourceVersion the document carries. apply and create
   // ignore it, as calicoctl's apply does, so the output of `get -o yaml` applies unchanged.
@@ -149,4 +149,4 @@ Result<conf::Resource> write(store::Datastore& ds, conf::Resource r, WriteMode m
                     fmt::format("{}: gave up after {} conflicting writers", key, kMaxAttempts));
 }
 
-}  // namespace podnet::cli
+}  // namespace podnet::store
