@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <sstream>
@@ -57,6 +58,15 @@ std::string check_hold_time(const Json& v) {
   return "";
 }
 
+std::string check_autodetect(const Json& v) {
+  auto s = v.get<std::string>();
+  if (s == "first-found" || s == "none") return "";
+  for (const char* p : {"interface=", "skip-interface=", "cidr="})
+    if (s.rfind(p, 0) == 0 && s.size() > std::strlen(p)) return "";
+  return fmt::format(
+      "\"{}\": expected first-found, interface=REGEX, skip-interface=REGEX, cidr=CIDR or none", s);
+}
+
 std::string check_endpoint(const Json& v) {
   auto s = v.get<std::string>();
   if (s.rfind("http://", 0) != 0 && s.rfind("https://", 0) != 0)
@@ -88,6 +98,10 @@ const std::vector<Setting>& settings() {
       PODNET_SETTING("healthListen", schema::str().check(check_host_port), health_listen),
       PODNET_SETTING("logLevel", schema::str().oneof({"trace", "debug", "info", "warn", "error"}),
                      log_level),
+      PODNET_SETTING("addressAutodetection.ipv4", schema::str().check(check_autodetect),
+                     autodetection.ipv4),
+      PODNET_SETTING("addressAutodetection.ipv6", schema::str().check(check_autodetect),
+                     autodetection.ipv6),
       PODNET_SETTING("bgp.enabled", schema::boolean(), bgp.enabled),
       PODNET_SETTING("bgp.routerId", schema::str().check(check_ipv4), bgp.router_id),
       PODNET_SETTING("bgp.holdTime", schema::integer().range(0, 65535).check(check_hold_time),

@@ -21,6 +21,12 @@ struct DaemonConfig {
   std::string control_socket = "/run/podnet/podnetd.sock";  // controlSocket
   std::string health_listen = "127.0.0.1:9099";             // healthListen (host:port)
   std::string log_level = "info";                           // logLevel: trace debug info warn error
+  // Calico's IP_AUTODETECTION_METHOD / IP6_AUTODETECTION_METHOD, used when the Node resource
+  // has no address: first-found | interface=REGEX | skip-interface=REGEX | cidr=CIDR[,CIDR] | none
+  struct Autodetection {
+    std::string ipv4 = "first-found";  // addressAutodetection.ipv4
+    std::string ipv6 = "none";         // addressAutodetection.ipv6
+  } autodetection;
   struct Bgp {
     bool enabled = true;    // bgp.enabled: run the BGP speaker at all
     std::string router_id;  // bgp.routerId: IPv4 text; default: the node's IPv4 address

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 
+#include "daemon/node_address.hpp"
 #include "daemon/status.hpp"
 #include "podnet_version.hpp"
 
@@ -119,6 +120,19 @@ Status App::start() {
                    cache_.revision(), cache_.resources().size());
     } else {
       for (const auto& key : changed) spdlog::debug("datastore: {} changed", key);
+    }
+    if (initial) {
+      // Like calico-node at start-up: a Node without an address gets the detected one. The
+      // write comes back through this watch and reaches routing like any other change.
+      auto written = ensure_node_address(*store_, cache_, config_);
+      if (!written) {
+        spdlog::error("node {}: address autodetection: {}", config_.node_name,
+                      written.error().message);
+      } else {
+        for (const auto& w : *written)
+          spdlog::info("node {}: autodetected {}, written to its Node resource", config_.node_name,
+                       w);
+      }
     }
     if (initial || std::any_of(changed.begin(), changed.end(), Routing::concerns))
       routing_->reconcile(cache_);

@@ -121,6 +121,21 @@ TEST(DaemonConfig, BgpSection) {
   }
 }
 
+TEST(DaemonConfig, AddressAutodetection) {
+  auto d = parse_daemon_config("", "p.yaml");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->autodetection.ipv4, "first-found");
+  EXPECT_EQ(d->autodetection.ipv6, "none");
+  auto c = parse_daemon_config(
+      "addressAutodetection:\n  ipv4: interface=eth.*\n  ipv6: cidr=fd00::/8\n", "p.yaml");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->autodetection.ipv4, "interface=eth.*");
+  EXPECT_EQ(c->autodetection.ipv6, "cidr=fd00::/8");
+  auto bad = parse_daemon_config("addressAutodetection:\n  ipv4: can-reach=1.2.3.4\n", "p.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("p.yaml:2:9"), std::string::npos) << bad.error().message;
+}
+
 TEST(DaemonConfig, LoadFromFile) {
   auto dir = std::filesystem::temp_directory_path() / ("podnet-conf-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);

@@ -43,12 +43,14 @@ class Mesh : public ::testing::Test {
     args.push_back("--datastore=dir:" + dir.file("store"));
     return harness::run(args, input);
   }
-  void start(const std::string& node, const std::string& route) {
+  // autodetect: the Node's address is found on the interface and written to the datastore.
+  void start(const std::string& node, const std::string& route, bool autodetect = false) {
     harness::write_file(dir.file(node + ".yaml"),
                         fmt::format("nodeName: {}\ndatastore:\n  path: {}\ncontrolSocket: {}\n"
                                     "healthListen: 127.0.0.1:9099\nbgp:\n  holdTime: 9\n"
-                                    "  staticRoutes: [{}]\n",
-                                    node, dir.file("store"), sock(node), route));
+                                    "  staticRoutes: [{}]\naddressAutodetection:\n  ipv4: {}\n",
+                                    node, dir.file("store"), sock(node), route,
+                                    autodetect ? "first-found" : "none"));
     daemons.emplace(node, Process({harness::podnetd_path(), "--config", dir.file(node + ".yaml")},
                                   topo->ns(node)));
   }
@@ -91,7 +93,7 @@ TEST_F(Mesh, NodesFormAMeshAndOnlyTheConcernedSessionsChange) {
   apply_node("n2", 2);
   start("n1", "10.244.1.0/26");
   start("n2", "10.244.2.0/26");
-  start("n3", "10.244.3.0/26");  // no Node resource yet: its speaker stays off
+  start("n3", "10.244.3.0/26");  // no Node resource and no autodetection: its speaker stays off
   ASSERT_TRUE(wait_until([&] { return established("n1", "Mesh_10_0_0_2"); }, 30s));
   ASSERT_TRUE(wait_until([&] { return established("n2", "Mesh_10_0_0_1"); }, 30s));
   // Calico's passive rule: the peer with the greater address waits, so n1 connected to n2.
@@ -107,9 +109,16 @@ TEST_F(Mesh, NodesFormAMeshAndOnlyTheConcernedSessionsChange) {
   EXPECT_NE(st.out.find("bgp         off: no Node resource named 'n3'"), std::string::npos)
       << st.out;
 
-  // n3 joins: sessions to it start; the n1-n2 session is not reset.
+  // n3 restarts with address autodetection: it finds 10.0.0.3/24 on eth0 (first-found) and
+  // writes it to a new Node resource, as calico-node does. Sessions to it start; the n1-n2
+  // session is not reset.
   double uptime = peer("n1", "Mesh_10_0_0_2")["stateSeconds"].get<double>();
-  apply_node("n3", 3);
+  ASSERT_EQ(daemons.at("n3").stop(), 0);
+  daemons.erase("n3");
+  start("n3", "10.244.3.0/26", /*autodetect=*/true);
+  ASSERT_TRUE(wait_until([&] { return ctl({"get", "node", "n3"}).exit_code == 0; }));
+  auto n3 = ctl({"get", "node", "n3", "-o", "yaml"});
+  EXPECT_NE(n3.out.find("ipv4Address: 10.0.0.3/24"), std::string::npos) << n3.out;
   ASSERT_TRUE(wait_until([&] { return established("n1", "Mesh_10_0_0_3"); }, 30s));
   ASSERT_TRUE(wait_until([&] { return established("n3", "Mesh_10_0_0_2"); }, 30s));
   ASSERT_TRUE(wait_until([&] { return !route("n2", "10.244.3.0/26").is_null(); }));
