@@ -5,7 +5,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build build-asan test test-unit test-asan lab format clean
+.PHONY: all deps build build-asan test test-unit test-asan lab lab-down format clean
 
 all: build
 
@@ -32,7 +32,10 @@ test-unit: build
 	@ctest --test-dir $(BUILD) -L unit -j $(JOBS) --output-on-failure
 
 lab: build
-	@bash scripts/lab.sh
+	@bash scripts/lab.sh up
+
+lab-down:
+	@bash scripts/lab.sh down
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
