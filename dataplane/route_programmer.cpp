@@ -1,0 +1,590 @@
+#include "dataplane/route_programmer.hpp"
+
+#include <linux/if.h>
+#include <linux/if_addr.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+
+#include <boost/asio/post.hpp>
+#include <cerrno>
+#include <cstring>
+
+#include "rib/rib.hpp"
+
+namespace podnet::dataplane {
+
+const char* route_state_name(RouteState s) {
+  switch (s) {
+    case RouteState::pending:
+      return "pending";
+    case RouteState::installed:
+      return "installed";
+    case RouteState::failed:
+      return "failed";
+  }
+  return "?";
+}
+
+namespace {
+
+// The reason text of an NLMSG_ERROR: strerror, plus the kernel's extended-ack message if any.
+std::string error_text(const nlmsghdr& h, int err) {
+  std::string out = std::strerror(err);
+  if (!(h.nlmsg_flags & NLM_F_ACK_TLVS)) return out;
+  const auto* e = static_cast<const nlmsgerr*>(NLMSG_DATA(&h));
+  // With NETLINK_CAP_ACK the echoed request is only its header (unless NLM_F_CAPPED says no).
+  std::size_t off = (h.nlmsg_flags & NLM_F_CAPPED)
+                        ? NLMSG_HDRLEN + sizeof(nlmsgerr)
+                        : NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(int) + e->msg.nlmsg_len);
+  if (off >= h.nlmsg_len) return out;
+  int len = static_cast<int>(h.nlmsg_len - off);
+  auto* a = reinterpret_cast<const rtattr*>(reinterpret_cast<const uint8_t*>(&h) + off);
+  for (; RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+    if (a->rta_type == NLMSGERR_ATTR_MSG && RTA_PAYLOAD(a) > 1) {
+      out += ": ";
+      out += std::string(static_cast<const char*>(RTA_DATA(a)),
+                         strnlen(static_cast<const char*>(RTA_DATA(a)), RTA_PAYLOAD(a)));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+RouteProgrammer::RouteProgrammer(boost::asio::io_context& io, ProgrammerOptions opt)
+    : io_(io), opt_(std::move(opt)), cmd_(io), events_(io) {
+  if (opt_.messages_per_send == 0) opt_.messages_per_send = 1;
+  if (opt_.messages_per_turn == 0) opt_.messages_per_turn = 1;
+  if (opt_.max_in_flight < opt_.messages_per_send) opt_.max_in_flight = opt_.messages_per_send;
+}
+
+RouteProgrammer::~RouteProgrammer() {
+  *alive_ = false;
+}
+
+Status RouteProgrammer::start() {
+  NetlinkSocketOptions c;
+  c.receive_buffer = opt_.receive_buffer;
+  c.reads_per_turn = 1024;
+  auto s = cmd_.open(
+      c, [this](const nlmsghdr& h) { on_reply(h); }, [this](int err) { on_socket_error(err); });
+  if (!s) return s;
+  NetlinkSocketOptions e;
+  e.groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR;
+  e.receive_buffer = 4 << 20;
+  s = events_.open(
+      e, [this](const nlmsghdr& h) { on_event(h); },
+      [this](int) {
+        // Lost notifications: what they said (a link went down, a route was flushed) is
+        // only recoverable from a dump.
+        request_resync();
+        schedule_retry();
+      });
+  if (!s) {
+    cmd_.close();
+    return s;
+  }
+  started_ = true;
+  update_route_membership();
+  start_dump();
+  return ok_status();
+}
+
+// ---- desired state ----
+
+void RouteProgrammer::on_best_changes(std::span<const rib::BestChange> changes) {
+  for (const auto& c : changes) {
+    if (c.after.empty()) {
+      remove_route(c.prefix);
+      continue;
+    }
+    auto spec = spec_for(c.prefix, c.after, opt_.interface_of_peer);
+    if (spec) {
+      set_route(c.prefix, std::move(*spec));
+    } else {
+      set_invalid(c.prefix, spec.error().message);
+    }
+  }
+}
+
+void RouteProgrammer::load(const rib::Rib& rib) {
+  std::optional<rib::Prefix> after;
+  for (;;) {
+    auto page = rib.best_routes(after, 10000);
+    if (page.empty()) break;
+    std::vector<rib::BestChange> changes;
+    changes.reserve(page.size());
+    for (auto& r : page) changes.push_back(rib::BestChange{r.prefix, {}, std::move(r.paths)});
+    on_best_changes(changes);
+    after = page.back().prefix;
+  }
+}
+
+void RouteProgrammer::set_route(const rib::Prefix& prefix, RouteSpec spec) {
+  Entry& e = entries_[prefix];
+  if (e.want && *e.want == spec) return;
+  e.want = std::move(spec);
+  e.invalid.clear();
+  e.error.clear();
+  ++e.gen;
+  e.state = RouteState::pending;
+  clear_failed(prefix);
+  enqueue(prefix, e);
+}
+
+void RouteProgrammer::set_invalid(const rib::Prefix& prefix, std::string reason) {
+  Entry& e = entries_[prefix];
+  e.want.reset();
+  e.invalid = reason;
+  ++e.gen;
+  mark_failed(prefix, e, std::move(reason));
+  // Whatever we had there is no longer right: take it out.
+  if (e.in_kernel || e.in_flight) enqueue(prefix, e);
+}
+
+void RouteProgrammer::remove_route(const rib::Prefix& prefix) {
+  auto it = entries_.find(prefix);
+  if (it == entries_.end()) return;
+  Entry& e = it->second;
+  clear_failed(prefix);
+  if (!e.in_kernel && e.in_flight == 0) {
+    entries_.erase(it);  // a queued prefix without an entry is skipped by the flush
+    return;
+  }
+  e.want.reset();
+  e.invalid.clear();
+  e.error.clear();
+  e.state = RouteState::pending;
+  ++e.gen;
+  enqueue(prefix, e);
+}
+
+void RouteProgrammer::enqueue(const rib::Prefix& p, Entry& e) {
+  if (!e.queued) {
+    e.queued = true;
+    queue_.push_back(p);
+  }
+  schedule_flush();
+}
+
+void RouteProgrammer::mark_failed(const rib::Prefix& p, Entry& e, std::string reason) {
+  e.state = RouteState::failed;
+  e.error = std::move(reason);
+  failed_.insert(p);
+  update_route_membership();
+}
+
+void RouteProgrammer::clear_failed(const rib::Prefix& p) {
+  if (failed_.erase(p)) update_route_membership();
+}
+
+// ---- flushing ----
+
+void RouteProgrammer::schedule_flush() {
+  if (flush_posted_ || !started_ || dumping_) return;
+  if (queue_.empty() && strays_.empty()) return;
+  flush_posted_ = true;
+  std::weak_ptr<bool> alive = alive_;
+  boost::asio::post(io_, [this, alive] {
+    auto a = alive.lock();
+    if (!a || !*a) return;
+    flush_posted_ = false;
+    flush_slice();
+  });
+}
+
+void RouteProgrammer::flush_slice() {
+  if (dumping_ || !started_) return;
+  ++counters_.slices;
+  std::size_t budget = opt_.messages_per_turn;
+  const RouteKey k = key();
+  while (budget > 0 && (!queue_.empty() || !strays_.empty()) && in_flight_ < opt_.max_in_flight) {
+    buf_.clear();
+    Batch b;
+    std::size_t last_msg = 0;
+    while (b.ops.size() < opt_.messages_per_send && budget > 0 &&
+           (!queue_.empty() || !strays_.empty())) {
+      if (!strays_.empty()) {
+        Stray s = strays_.front();
+        strays_.pop_front();
+        uint32_t seq = cmd_.next_seq();
+        if (b.ops.empty()) b.first_seq = seq;
+        last_msg = buf_.size();
+        append_del_route(buf_, seq, false, s.prefix, RouteKey{k.table, k.protocol, s.metric});
+        b.ops.push_back(Op{s.prefix, 0, OpKind::stray});
+        ++counters_.deletes_sent;
+        --budget;
+        continue;
+      }
+      rib::Prefix p = queue_.front();
+      queue_.pop_front();
+      auto it = entries_.find(p);
+      if (it == entries_.end() || !it->second.queued) continue;
+      Entry& e = it->second;
+      e.queued = false;
+      OpKind kind;
+      if (e.want) {
+        if (e.want->kind == RouteSpec::Kind::unicast && e.want->nexthops.empty()) {
+          mark_failed(p, e, "no next hop");
+          continue;
+        }
+        kind = OpKind::add;
+      } else if (e.in_kernel || e.in_flight) {
+        kind = OpKind::del;
+      } else {
+        if (e.invalid.empty()) entries_.erase(it);
+        continue;
+      }
+      uint32_t seq = cmd_.next_seq();
+      if (b.ops.empty()) b.first_seq = seq;
+      last_msg = buf_.size();
+      if (kind == OpKind::add) {
+        // Replace only our own route: with NLM_F_EXCL a route of another protocol holding the
+        // same prefix and metric makes ours fail (EEXIST) instead of being overwritten or, for
+        // IPv6, merged into an ECMP group with it.
+        append_new_route(buf_, seq, false, e.in_kernel || e.in_flight > 0, p, *e.want, k);
+        ++counters_.adds_sent;
+      } else {
+        append_del_route(buf_, seq, false, p, k);
+        ++counters_.deletes_sent;
+      }
+      ++e.in_flight;
+      b.ops.push_back(Op{p, e.gen, kind});
+      --budget;
+    }
+    if (b.ops.empty()) break;
+    // Only the batch's last message asks for an ack: its arrival means every earlier message
+    // of the batch that produced no error succeeded.
+    auto* last = reinterpret_cast<nlmsghdr*>(buf_.data() + last_msg);
+    last->nlmsg_flags |= NLM_F_ACK;
+    auto s = cmd_.send(buf_);
+    counters_.messages_sent += b.ops.size();
+    ++counters_.batches_sent;
+    in_flight_ += b.ops.size();
+    batches_.push_back(std::move(b));
+    if (!s) {
+      on_socket_error(EIO);
+      return;
+    }
+  }
+  if (in_flight_ < opt_.max_in_flight) schedule_flush();
+  // else: the acks of the batches in flight reschedule the flush.
+}
+
+void RouteProgrammer::on_reply(const nlmsghdr& h) {
+  if (h.nlmsg_type == NLMSG_ERROR) {
+    if (h.nlmsg_len < NLMSG_LENGTH(sizeof(nlmsgerr))) return;
+    const auto* e = static_cast<const nlmsgerr*>(NLMSG_DATA(&h));
+    int err = -e->error;
+    if (dumping_ && h.nlmsg_seq == dump_seq_) {
+      // The dump itself was refused: try again on the next turn.
+      dumping_ = false;
+      request_resync();
+      return;
+    }
+    on_ack(h.nlmsg_seq, err, err ? error_text(h, err) : std::string());
+    return;
+  }
+  if (!dumping_ || h.nlmsg_seq != dump_seq_) return;
+  if (h.nlmsg_flags & NLM_F_DUMP_INTR) redump_ = true;  // the table changed mid-dump
+  if (h.nlmsg_type == NLMSG_DONE) {
+    finish_dump();
+    return;
+  }
+  if (h.nlmsg_type != RTM_NEWROUTE) return;
+  auto r = parse_route(h);
+  // The kernel was asked for everything; ours is what carries our protocol in our table.
+  if (!r || r->protocol != opt_.protocol || r->table != opt_.table) return;
+  if (r->type != RTN_UNICAST && r->type != RTN_BLACKHOLE) {
+    r->route.spec = RouteSpec::unicast({});  // some other type of ours: never matches
+    r->route.spec.kind = RouteSpec::Kind::unicast;
+    r->route.spec.nexthops.push_back(NextHop{});
+  }
+  dumped_.push_back(std::move(r->route));
+}
+
+void RouteProgrammer::on_ack(uint32_t seq, int err, std::string message) {
+  if (batches_.empty()) return;
+  Batch& b = batches_.front();
+  if (seq < b.first_seq || seq >= b.first_seq + b.ops.size()) return;  // stale (after resync)
+  Op& op = b.ops[seq - b.first_seq];
+  if (!op.done) {
+    op.done = true;
+    complete(op, err, message);
+  }
+  if (seq != b.first_seq + b.ops.size() - 1) return;
+  for (auto& o : b.ops) {
+    if (!o.done) {
+      o.done = true;
+      complete(o, 0, {});
+    }
+  }
+  in_flight_ -= b.ops.size();
+  batches_.pop_front();
+  schedule_flush();
+}
+
+void RouteProgrammer::complete(const Op& op, int err, const std::string& message) {
+  if (op.kind == OpKind::stray) {
+    if (err == 0) ++counters_.strays_deleted;
+    return;
+  }
+  auto it = entries_.find(op.prefix);
+  if (it == entries_.end()) return;
+  Entry& e = it->second;
+  if (e.in_flight) --e.in_flight;
+  bool current = e.gen == op.gen;
+  if (op.kind == OpKind::add) {
+    if (err == 0) {
+      e.in_kernel = true;
+      if (current) {
+        e.state = RouteState::installed;
+        e.error.clear();
+        clear_failed(op.prefix);
+      }
+    } else if (current) {
+      mark_failed(op.prefix, e, message);
+    }
+    return;
+  }
+  // A delete: "no such route" means it is gone, which is what we wanted.
+  if (err == 0 || err == ESRCH || err == ENOENT) {
+    e.in_kernel = false;
+    if (current && !e.want && e.invalid.empty() && e.in_flight == 0 && !e.queued) {
+      entries_.erase(it);
+    }
+  } else if (current) {
+    mark_failed(op.prefix, e, "delete: " + message);
+  }
+}
+
+// ---- reconcile ----
+
+void RouteProgrammer::on_socket_error(int /*err*/) {
+  // An overrun (ENOBUFS) lost acks or errors; any other error leaves us unsure too. The kernel
+  // is the truth: dump it.
+  request_resync();
+}
+
+void RouteProgrammer::resync() {
+  request_resync();
+}
+
+void RouteProgrammer::request_resync() {
+  if (!started_) return;
+  if (dumping_) {
+    redump_ = true;
+    return;
+  }
+  if (resync_posted_) return;
+  resync_posted_ = true;
+  std::weak_ptr<bool> alive = alive_;
+  boost::asio::post(io_, [this, alive] {
+    auto a = alive.lock();
+    if (!a || !*a) return;
+    resync_posted_ = false;
+    if (!dumping_) start_dump();
+  });
+}
+
+void RouteProgrammer::start_dump() {
+  // Whatever is in flight was processed by the kernel before it sees the dump request, so the
+  // dump shows its outcome; the acks still on their way are ignored.
+  for (const auto& b : batches_) {
+    for (const auto& op : b.ops) {
+      if (op.kind == OpKind::stray) continue;
+      auto it = entries_.find(op.prefix);
+      if (it != entries_.end() && it->second.in_flight) --it->second.in_flight;
+    }
+  }
+  batches_.clear();
+  in_flight_ = 0;
+  dumped_.clear();
+  redump_ = false;
+  dumping_ = true;
+  ++counters_.resyncs;
+  dump_seq_ = cmd_.next_seq();
+  buf_.clear();
+  append_dump_request(buf_, dump_seq_);
+  auto s = cmd_.send(buf_);
+  if (!s) {
+    // EBUSY or the like: try again shortly through the loop rather than spin here.
+    dumping_ = false;
+    request_resync();
+  }
+}
+
+void RouteProgrammer::finish_dump() {
+  dumping_ = false;
+  if (redump_) {
+    start_dump();
+    return;
+  }
+  std::vector<KernelRoute> kernel = std::move(dumped_);
+  dumped_.clear();
+  std::unordered_set<rib::Prefix> seen;
+  seen.reserve(kernel.size());
+  strays_.clear();
+  for (auto& kr : kernel) {
+    auto it = entries_.find(kr.prefix);
+    if (it == entries_.end() || kr.metric != opt_.metric) {
+      strays_.push_back(Stray{kr.prefix, kr.metric});
+      continue;
+    }
+    Entry& e = it->second;
+    seen.insert(kr.prefix);
+    e.in_kernel = true;
+    if (e.want && kr.matches(*e.want)) {
+      if (e.state != RouteState::installed) ++counters_.adopted;
+      e.state = RouteState::installed;
+      e.error.clear();
+      e.queued = false;  // the queue entry (if any) is skipped
+      clear_failed(kr.prefix);
+    } else {
+      enqueue(kr.prefix, e);  // replace, or delete if no longer wanted
+    }
+  }
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    Entry& e = it->second;
+    if (seen.count(it->first)) {
+      ++it;
+      continue;
+    }
+    e.in_kernel = false;
+    if (!e.want) {
+      if (e.invalid.empty()) {
+        it = entries_.erase(it);
+        continue;
+      }
+    } else {
+      if (e.state == RouteState::installed) e.state = RouteState::pending;
+      if (!e.queued) {
+        e.queued = true;
+        queue_.push_back(it->first);
+      }
+    }
+    ++it;
+  }
+  schedule_flush();
+}
+
+// ---- kernel events ----
+
+void RouteProgrammer::on_event(const nlmsghdr& h) {
+  switch (h.nlmsg_type) {
+    case RTM_NEWLINK: {
+      if (h.nlmsg_len < NLMSG_LENGTH(sizeof(ifinfomsg))) return;
+      const auto* i = static_cast<const ifinfomsg*>(NLMSG_DATA(&h));
+      bool up = (i->ifi_flags & IFF_UP) && (i->ifi_flags & IFF_LOWER_UP);
+      auto [it, fresh] = link_up_.try_emplace(i->ifi_index, up);
+      bool was = it->second;
+      it->second = up;
+      if (up && (fresh || !was)) schedule_retry();
+      // A link going down takes the routes through it along (IPv4 does so silently).
+      if (!up && !fresh && was && has_unicast()) request_resync();
+      return;
+    }
+    case RTM_DELLINK: {
+      if (h.nlmsg_len < NLMSG_LENGTH(sizeof(ifinfomsg))) return;
+      const auto* i = static_cast<const ifinfomsg*>(NLMSG_DATA(&h));
+      link_up_.erase(i->ifi_index);
+      if (has_unicast()) request_resync();
+      return;
+    }
+    case RTM_NEWADDR:
+      schedule_retry();
+      return;
+    case RTM_DELADDR:
+      if (has_unicast()) request_resync();
+      return;
+    case RTM_NEWROUTE: {
+      auto r = parse_route(h);
+      if (r && r->protocol != opt_.protocol) schedule_retry();
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+bool RouteProgrammer::has_unicast() const {
+  // Blackholes do not depend on links; only then is a dump after a link event wasted.
+  for (const auto& [p, e] : entries_) {
+    if (e.want && e.want->kind == RouteSpec::Kind::unicast) return true;
+  }
+  return false;
+}
+
+void RouteProgrammer::schedule_retry() {
+  if (retry_posted_ || failed_.empty()) return;
+  retry_posted_ = true;
+  std::weak_ptr<bool> alive = alive_;
+  boost::asio::post(io_, [this, alive] {
+    auto a = alive.lock();
+    if (!a || !*a) return;
+    retry_posted_ = false;
+    retry_failed();
+  });
+}
+
+void RouteProgrammer::retry_failed() {
+  for (const auto& p : failed_) {
+    auto it = entries_.find(p);
+    if (it == entries_.end() || !it->second.want) continue;
+    ++counters_.retries;
+    enqueue(p, it->second);
+  }
+}
+
+void RouteProgrammer::update_route_membership() {
+  // Route notifications matter only while something waits for a next hop to appear; joined
+  // always, they would echo every one of our own million routes back at us.
+  bool want = started_ && !failed_.empty();
+  if (want == route_groups_ || !events_.is_open()) return;
+  bool ok = events_.set_membership(RTNLGRP_IPV4_ROUTE, want).ok();
+  ok = events_.set_membership(RTNLGRP_IPV6_ROUTE, want).ok() && ok;
+  if (ok) route_groups_ = want;
+}
+
+// ---- status ----
+
+bool RouteProgrammer::idle() const {
+  return !dumping_ && !resync_posted_ && queue_.empty() && strays_.empty() && batches_.empty();
+}
+
+ProgrammerStats RouteProgrammer::stats() const {
+  ProgrammerStats s = counters_;
+  for (const auto& [p, e] : entries_) {
+    if (!e.want && e.invalid.empty()) continue;  // being removed
+    ++s.desired;
+    switch (e.state) {
+      case RouteState::installed:
+        ++s.installed;
+        break;
+      case RouteState::pending:
+        ++s.pending;
+        break;
+      case RouteState::failed:
+        ++s.failed;
+        ++s.failure_reasons[e.error];
+        break;
+    }
+  }
+  return s;
+}
+
+std::optional<RouteStatus> RouteProgrammer::route(const rib::Prefix& prefix) const {
+  auto it = entries_.find(prefix);
+  if (it == entries_.end()) return std::nullopt;
+  return RouteStatus{prefix, it->second.want, it->second.state, it->second.error};
+}
+
+std::vector<RouteStatus> RouteProgrammer::failed_routes() const {
+  std::vector<RouteStatus> out;
+  for (const auto& p : failed_) {
+    if (auto r = route(p)) out.push_back(std::move(*r));
+  }
+  return out;
+}
+
+}  // namespace podnet::dataplane

@@ -1,0 +1,198 @@
+// The kernel route programmer: keeps the routes the RIB selected in the kernel, tagged with our
+// route protocol (12, `proto bird`), and nothing else.
+//
+//  - Desired state: prefix -> RouteSpec (blackhole for the node's own blocks, unicast via one
+//    or more gateways otherwise). Fed by the RIB as a BestRouteObserver, or directly.
+//  - Changes are queued and flushed in batches on the event loop: many RTM_NEWROUTE /
+//    RTM_DELROUTE per sendmsg, only the last of a batch asking for an ack (the kernel reports
+//    errors for every message anyway), at most `messages_per_turn` messages per loop turn.
+//  - Reconcile: at start(), and after any netlink error or overrun, the table is dumped and
+//    routes of our protocol are adopted (if they match), replaced (if they differ) or deleted
+//    (if not desired). Routes of any other protocol are never touched.
+//  - A route the kernel refuses (e.g. ENETUNREACH: gateway not reachable) is recorded with its
+//    reason and retried when a kernel event suggests it may now work: a link came up, an
+//    address or a route of another protocol appeared. No timer; nothing runs while idle.
+//
+// Usage from the daemon:
+//   dataplane::RouteProgrammer programmer(io, opts);
+//   if (auto s = programmer.start(); !s) { ...log s.error()... }
+//   programmer.load(rib);            // the RIB's current selection
+//   rib.add_observer(&programmer);   // then every change
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "conf/result.hpp"
+#include "dataplane/netlink_socket.hpp"
+#include "dataplane/route_message.hpp"
+#include "dataplane/route_spec.hpp"
+#include "rib/prefix.hpp"
+#include "rib/route.hpp"
+
+namespace podnet::rib {
+class Rib;
+}
+
+namespace podnet::dataplane {
+
+struct ProgrammerOptions {
+  uint32_t table = 254;                  // main
+  uint8_t protocol = 12;                 // `proto bird`, as Calico's BIRD does
+  uint32_t metric = 1024;                // Calico's default route metric
+  std::size_t messages_per_send = 256;   // netlink messages per sendmsg
+  std::size_t messages_per_turn = 4096;  // then the loop runs other handlers
+  // Messages whose outcome has not been read yet. Bounds what errors can pile up in the
+  // receive buffer, so a flood of refusals cannot overrun it.
+  std::size_t max_in_flight = 32768;
+  int receive_buffer = 32 << 20;
+  // Interface of a peer, for link-local IPv6 next hops (see route_spec.hpp).
+  InterfaceResolver interface_of_peer;
+};
+
+enum class RouteState : uint8_t {
+  pending,    // queued or sent, outcome not known yet
+  installed,  // the kernel holds exactly this route
+  failed,     // refused by the kernel, or no usable next hop; see error
+};
+const char* route_state_name(RouteState s);
+
+struct RouteStatus {
+  rib::Prefix prefix;
+  std::optional<RouteSpec> spec;  // nullopt: being removed, or could not be translated
+  RouteState state = RouteState::pending;
+  std::string error;  // why it failed
+};
+
+struct ProgrammerStats {
+  std::size_t desired = 0;
+  std::size_t installed = 0;
+  std::size_t pending = 0;
+  std::size_t failed = 0;
+  std::map<std::string, std::size_t> failure_reasons;  // reason -> routes
+  uint64_t batches_sent = 0;                           // sendmsg calls carrying route changes
+  uint64_t messages_sent = 0;                          // RTM_NEWROUTE + RTM_DELROUTE
+  uint64_t adds_sent = 0;
+  uint64_t deletes_sent = 0;
+  uint64_t resyncs = 0;         // table dumps (start-up included)
+  uint64_t adopted = 0;         // desired routes found already correct in the kernel
+  uint64_t strays_deleted = 0;  // our-protocol routes found in the kernel but not desired
+  uint64_t slices = 0;          // loop turns spent flushing
+  uint64_t retries = 0;         // failed routes re-queued after a kernel event
+};
+
+class RouteProgrammer final : public rib::BestRouteObserver {
+ public:
+  explicit RouteProgrammer(boost::asio::io_context& io, ProgrammerOptions opt = {});
+  RouteProgrammer(const RouteProgrammer&) = delete;
+  RouteProgrammer& operator=(const RouteProgrammer&) = delete;
+  ~RouteProgrammer() override;
+
+  // Opens the netlink sockets (in the calling thread's network namespace) and reconciles with
+  // the kernel: dump, adopt, converge. Changes made before start() are part of that.
+  Status start();
+
+  // ---- desired state ----
+  void on_best_changes(std::span<const rib::BestChange> changes) override;
+  // The RIB's whole current selection (a late observer's first view), paged.
+  void load(const rib::Rib& rib);
+  void set_route(const rib::Prefix& prefix, RouteSpec spec);
+  void remove_route(const rib::Prefix& prefix);
+
+  // Forces a dump and reconcile (it also happens by itself after netlink errors).
+  void resync();
+
+  // ---- status ----
+  // Nothing queued, in flight, or being dumped.
+  bool idle() const;
+  ProgrammerStats stats() const;
+  std::optional<RouteStatus> route(const rib::Prefix& prefix) const;
+  std::vector<RouteStatus> failed_routes() const;
+  const ProgrammerOptions& options() const { return opt_; }
+
+ private:
+  struct Entry {
+    std::optional<RouteSpec> want;  // nullopt: must not be in the kernel
+    std::string invalid;            // translation error (then want is nullopt)
+    RouteState state = RouteState::pending;
+    std::string error;
+    bool in_kernel = false;  // the kernel holds our route for this prefix (some version)
+    bool queued = false;
+    uint32_t in_flight = 0;
+    uint32_t gen = 0;  // bumped on every desired change, so stale acks are recognised
+  };
+  enum class OpKind : uint8_t { add, del, stray };
+  struct Op {
+    rib::Prefix prefix;
+    uint32_t gen = 0;
+    OpKind kind = OpKind::add;
+    bool done = false;
+  };
+  struct Batch {
+    uint32_t first_seq = 0;
+    std::vector<Op> ops;
+  };
+  struct Stray {
+    rib::Prefix prefix;
+    uint32_t metric = 0;
+  };
+
+  void set_invalid(const rib::Prefix& prefix, std::string reason);
+  void enqueue(const rib::Prefix& p, Entry& e);
+  void schedule_flush();
+  void flush_slice();
+  void on_reply(const nlmsghdr& h);
+  void on_ack(uint32_t seq, int err, std::string message);
+  void complete(const Op& op, int err, const std::string& message);
+  void on_event(const nlmsghdr& h);
+  void on_socket_error(int err);
+  void request_resync();
+  void start_dump();
+  void finish_dump();
+  void schedule_retry();
+  void retry_failed();
+  void mark_failed(const rib::Prefix& p, Entry& e, std::string reason);
+  void clear_failed(const rib::Prefix& p);
+  void update_route_membership();
+  bool has_unicast() const;
+  RouteKey key() const { return {opt_.table, opt_.protocol, opt_.metric}; }
+
+  boost::asio::io_context& io_;
+  ProgrammerOptions opt_;
+  NetlinkSocket cmd_;     // requests, acks, dumps; no multicast (our own changes never echo)
+  NetlinkSocket events_;  // links and addresses; routes only while something failed
+  bool started_ = false;
+
+  std::unordered_map<rib::Prefix, Entry> entries_;
+  std::deque<rib::Prefix> queue_;
+  std::deque<Stray> strays_;
+  std::unordered_set<rib::Prefix> failed_;
+  std::deque<Batch> batches_;
+  std::size_t in_flight_ = 0;
+  std::vector<uint8_t> buf_;
+
+  bool dumping_ = false;
+  bool redump_ = false;
+  bool resync_posted_ = false;
+  bool flush_posted_ = false;
+  bool retry_posted_ = false;
+  bool route_groups_ = false;
+  uint32_t dump_seq_ = 0;
+  std::vector<KernelRoute> dumped_;
+  std::unordered_map<int, bool> link_up_;
+
+  ProgrammerStats counters_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace podnet::dataplane
