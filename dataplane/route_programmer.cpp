@@ -123,7 +123,7 @@ void RouteProgrammer::load(const rib::Rib& rib) {
 void RouteProgrammer::set_route(const rib::Prefix& prefix, RouteSpec spec) {
   Entry& e = entries_[prefix];
   if (e.want && *e.want == spec) return;
-  e.want = std::move(spec);
+  set_want(e, std::move(spec));
   e.invalid.clear();
   e.error.clear();
   ++e.gen;
@@ -134,7 +134,7 @@ void RouteProgrammer::set_route(const rib::Prefix& prefix, RouteSpec spec) {
 
 void RouteProgrammer::set_invalid(const rib::Prefix& prefix, std::string reason) {
   Entry& e = entries_[prefix];
-  e.want.reset();
+  set_want(e, std::nullopt);
   e.invalid = reason;
   ++e.gen;
   mark_failed(prefix, e, std::move(reason));
@@ -147,11 +147,11 @@ void RouteProgrammer::remove_route(const rib::Prefix& prefix) {
   if (it == entries_.end()) return;
   Entry& e = it->second;
   clear_failed(prefix);
+  set_want(e, std::nullopt);
   if (!e.in_kernel && e.in_flight == 0) {
     entries_.erase(it);  // a queued prefix without an entry is skipped by the flush
     return;
   }
-  e.want.reset();
   e.invalid.clear();
   e.error.clear();
   e.state = RouteState::pending;
@@ -507,12 +507,14 @@ void RouteProgrammer::on_event(const nlmsghdr& h) {
   }
 }
 
-bool RouteProgrammer::has_unicast() const {
-  // Blackholes do not depend on links; only then is a dump after a link event wasted.
-  for (const auto& [p, e] : entries_) {
-    if (e.want && e.want->kind == RouteSpec::Kind::unicast) return true;
-  }
-  return false;
+void RouteProgrammer::set_want(Entry& e, std::optional<RouteSpec> want) {
+  // Blackholes do not depend on links: with only those, link and address events need no dump.
+  auto unicast = [](const std::optional<RouteSpec>& w) {
+    return w && w->kind == RouteSpec::Kind::unicast;
+  };
+  if (unicast(e.want)) --unicast_wanted_;
+  if (unicast(want)) ++unicast_wanted_;
+  e.want = std::move(want);
 }
 
 void RouteProgrammer::schedule_retry() {

@@ -164,7 +164,9 @@ class RouteProgrammer final : public rib::BestRouteObserver {
   void mark_failed(const rib::Prefix& p, Entry& e, std::string reason);
   void clear_failed(const rib::Prefix& p);
   void update_route_membership();
-  bool has_unicast() const;
+  // Every change of Entry::want goes through here (keeps unicast_wanted_ right).
+  void set_want(Entry& e, std::optional<RouteSpec> want);
+  bool has_unicast() const { return unicast_wanted_ > 0; }
   RouteKey key() const { return {opt_.table, opt_.protocol, opt_.metric}; }
 
   boost::asio::io_context& io_;
@@ -190,6 +192,7 @@ class RouteProgrammer final : public rib::BestRouteObserver {
   uint32_t dump_seq_ = 0;
   std::vector<KernelRoute> dumped_;
   std::unordered_map<int, bool> link_up_;
+  std::size_t unicast_wanted_ = 0;  // entries wanting a unicast route
 
   ProgrammerStats counters_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

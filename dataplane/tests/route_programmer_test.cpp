@@ -240,6 +240,14 @@ TEST_F(ProgrammerTest, UnreachableGatewayFailsAloneAndIsInstalledWhenAnAddressAp
   ASSERT_TRUE(run_until([&] { return p.stats().failed == 0 && p.idle(); }));
   EXPECT_GE(p.stats().retries, 1u);
   EXPECT_EQ(gateways(kernel_routes()["10.20.0.0/24"]), (std::set<std::string>{"10.0.0.2"}));
+
+  // A gateway made reachable by another protocol's route: RTM_NEWROUTE -> retry.
+  p.set_route(pfx("10.31.0.0/24"), via({"10.30.0.2"}));
+  ASSERT_TRUE(settle(p));
+  EXPECT_EQ(p.stats().failed, 1u);
+  ASSERT_EQ(run("ip route add 10.30.0.0/24 dev veth0 proto static"), 0);
+  ASSERT_TRUE(run_until([&] { return p.stats().failed == 0 && p.idle(); }));
+  EXPECT_EQ(gateways(kernel_routes()["10.31.0.0/24"]), (std::set<std::string>{"10.30.0.2"}));
 }
 
 TEST_F(ProgrammerTest, LinkDownFlushIsRepairedAndLinkUpRetries) {
