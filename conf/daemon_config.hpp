@@ -27,6 +27,13 @@ struct DaemonConfig {
     std::string ipv4 = "first-found";  // addressAutodetection.ipv4
     std::string ipv6 = "none";         // addressAutodetection.ipv6
   } autodetection;
+  // Where what the RIB selects goes in the kernel (BIRD's kernel protocol for Calico).
+  struct KernelRoutes {
+    bool enabled = true;  // kernelRoutes.enabled: program the kernel at all
+    int protocol = 12;    // kernelRoutes.protocol: rtm_protocol (12 shows as "proto bird")
+    int table = 254;      // kernelRoutes.table: main
+    int metric = 1024;    // kernelRoutes.metric: Calico's normal route priority
+  } kernel_routes;
   struct Bgp {
     bool enabled = true;    // bgp.enabled: run the BGP speaker at all
     std::string router_id;  // bgp.routerId: IPv4 text; default: the node's IPv4 address

@@ -10,6 +10,7 @@
 #include "bgp/peer_manager.hpp"
 #include "conf/decode.hpp"
 #include "daemon/route_json.hpp"
+#include "dataplane/route_programmer.hpp"
 #include "ipam-sync/origination.hpp"
 #include "rib/rib.hpp"
 
@@ -94,6 +95,20 @@ void Routing::reconcile(const ResourceCache& cache) {
     opt.local_asn = desired.speaker.local_as;
     rib_ = std::make_unique<rib::Rib>(opt);
     originated_.clear();
+    if (config_.kernel_routes.enabled) {
+      dataplane::ProgrammerOptions po;
+      po.protocol = static_cast<uint8_t>(config_.kernel_routes.protocol);
+      po.table = static_cast<uint32_t>(config_.kernel_routes.table);
+      po.metric = static_cast<uint32_t>(config_.kernel_routes.metric);
+      programmer_ = std::make_unique<dataplane::RouteProgrammer>(io_, po);
+      if (auto st = programmer_->start(); !st) {
+        spdlog::error("kernel routes: {}; routes will not be programmed", st.error().message);
+        programmer_.reset();
+      } else {
+        programmer_->load(*rib_);
+        rib_->add_observer(programmer_.get());
+      }
+    }
     peers_ = std::make_unique<bgp::PeerManager>(io_, *rib_, desired.speaker);
     spdlog::info("bgp: speaker AS {} router id {}.{}.{}.{} port {}, {} static route(s)",
                  desired.speaker.local_as, desired.speaker.router_id >> 24,
@@ -158,6 +173,7 @@ void Routing::shut_down(const std::string& why) {
   }
   peers_.reset();
   rib_.reset();
+  programmer_.reset();
 }
 
 void Routing::stop() {
@@ -184,6 +200,12 @@ nlohmann::ordered_json Routing::summary_json() const {
   auto st = rib_->stats();
   j["prefixes"] = st.prefixes;
   j["paths"] = st.paths;
+  if (programmer_) {
+    auto k = programmer_->stats();
+    j["kernel"] = {{"desired", k.desired},     {"installed", k.installed}, {"pending", k.pending},
+                   {"failed", k.failed},       {"resyncs", k.resyncs},     {"adopted", k.adopted},
+                   {"batches", k.batches_sent}};
+  }
   j["warnings"] = desired_.warnings;
   return j;
 }

@@ -26,6 +26,9 @@ class Rib;
 namespace podnet::bgp {
 class PeerManager;
 }
+namespace podnet::dataplane {
+class RouteProgrammer;
+}
 
 namespace podnet::daemon {
 
@@ -61,8 +64,11 @@ class Routing {
   bgp::DesiredBgp desired_;
   std::set<std::string> warned_;
   std::string disabled_logged_;
+  // Destroyed in reverse order: sessions first, then the RIB, then the kernel programmer that
+  // observed it (kernel routes stay, as BIRD's `persist` keeps them, for the next start to adopt).
+  std::unique_ptr<dataplane::RouteProgrammer> programmer_;
   std::unique_ptr<rib::Rib> rib_;
-  std::unique_ptr<bgp::PeerManager> peers_;  // declared after rib_: destroyed first
+  std::unique_ptr<bgp::PeerManager> peers_;
 };
 
 }  // namespace podnet::daemon

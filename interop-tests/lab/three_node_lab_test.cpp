@@ -1,0 +1,167 @@
+// The three-node lab: node namespaces on one L2 segment, one podnetd each on a shared directory
+// datastore, a full mesh, an affine block and two pods per node, and a pod on node 2 holding an
+// address borrowed from node 1's block. No overlay: pods reach each other because podnetd
+// announces the blocks and programs what it learns into each node's kernel.
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+#include "interop-tests/harness/harness.hpp"
+#include "interop-tests/topology/pod.hpp"
+#include "interop-tests/topology/topology.hpp"
+
+namespace podnet::interop {
+namespace {
+
+using namespace std::chrono_literals;
+using harness::Process;
+using harness::wait_until;
+
+// A /26 IPAMBlock; `owners` maps ordinals to the node whose workload holds the address.
+std::string block(int n, const std::string& affinity,
+                  const std::vector<std::pair<int, std::string>>& owners) {
+  std::vector<std::string> alloc(64, "null");
+  std::string attrs;
+  for (std::size_t i = 0; i < owners.size(); ++i) {
+    alloc[static_cast<std::size_t>(owners[i].first)] = std::to_string(i);
+    attrs += fmt::format("  - handle_id: k8s-pod-network.{}-{}\n    secondary: {{node: {}}}\n", n,
+                         i, owners[i].second);
+  }
+  return fmt::format(
+      "---\napiVersion: projectcalico.org/v3\nkind: IPAMBlock\nmetadata:\n  name: 10-244-{}-0-26\n"
+      "spec:\n  cidr: 10.244.{}.0/26\n  affinity: {}\n  allocations: [{}]\n  unallocated: []\n"
+      "  attributes:{}\n",
+      n, n, affinity, fmt::join(alloc, ", "), attrs.empty() ? " []" : "\n" + attrs);
+}
+
+class ThreeNodeLab : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!harness::is_root()) GTEST_SKIP() << "needs root for network namespaces";
+    topo = std::make_unique<Topology>("pnlab");
+    std::vector<Endpoint> lan;
+    for (int i = 1; i <= 3; ++i) {
+      ASSERT_TRUE(topo->add_host(node(i)));
+      lan.push_back({node(i), "eth0", {fmt::format("10.0.0.{}/24", i)}});
+    }
+    ASSERT_TRUE(topo->add_lan("lan", lan));
+    ASSERT_TRUE(topo->up());
+    // Two pods per node from its own block, and one on node 2 borrowed from node 1's block.
+    for (int i = 1; i <= 3; ++i)
+      for (int p = 1; p <= 2; ++p) add(node(i), fmt::format("10.244.{}.{}", i, p));
+    add(node(2), "10.244.1.10");
+
+    std::string resources =
+        "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: pods\nspec:\n"
+        "  cidr: 10.244.0.0/16\n";
+    for (int i = 1; i <= 3; ++i) {
+      resources += fmt::format(
+          "---\napiVersion: projectcalico.org/v3\nkind: Node\nmetadata:\n  name: {}\nspec:\n"
+          "  bgp:\n    ipv4Address: 10.0.0.{}/24\n",
+          node(i), i);
+      std::vector<std::pair<int, std::string>> owners = {{1, node(i)}, {2, node(i)}};
+      if (i == 1) owners.push_back({10, node(2)});
+      resources += block(i, "host:" + node(i), owners);
+    }
+    auto r = ctl({"apply", "-f", "-"}, resources);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    for (int i = 1; i <= 3; ++i) start(node(i));
+  }
+  void TearDown() override {
+    if (HasFailure())
+      for (auto& [name, p] : daemons) std::cerr << "--- " << name << " log\n" << p.err();
+    daemons.clear();
+    topo.reset();
+  }
+
+  static std::string node(int i) { return fmt::format("node{}", i); }
+  void add(const std::string& n, const std::string& ip) {
+    auto p = add_pod(*topo, n, "eth0", fmt::format("pod-{}", ip), ip);
+    ASSERT_TRUE(p) << p.error().message;
+    pods.push_back(*p);
+  }
+  harness::CommandResult ctl(std::vector<std::string> args, const std::string& input = "") {
+    args.insert(args.begin(), harness::podnetctl_path());
+    args.push_back("--datastore=dir:" + dir.file("store"));
+    return harness::run(args, input);
+  }
+  void start(const std::string& n) {
+    harness::write_file(dir.file(n + ".yaml"),
+                        fmt::format("nodeName: {}\ndatastore:\n  path: {}\ncontrolSocket: {}\n", n,
+                                    dir.file("store"), dir.file(n + ".sock")));
+    daemons.emplace(
+        n, Process({harness::podnetd_path(), "--config", dir.file(n + ".yaml")}, topo->ns(n)));
+  }
+  // The node's kernel routes of protocol 12 ("proto bird"), as `ip -j route` gives them.
+  nlohmann::json kernel_routes(const std::string& n) {
+    auto r = topo->exec(n, {"ip", "-j", "route", "show", "proto", "12"});
+    return nlohmann::json::parse(r.out, nullptr, false);
+  }
+  nlohmann::json kernel_route(const std::string& n, const std::string& dst) {
+    auto all = kernel_routes(n);
+    if (!all.is_array()) return nullptr;
+    for (const auto& r : all)
+      if (r.value("dst", "") == dst) return r;
+    return nullptr;
+  }
+  bool ping(const std::string& from_host, const std::string& to) {
+    return topo->exec(from_host, {"ping", "-c", "1", "-W", "2", to}).exit_code == 0;
+  }
+
+  std::unique_ptr<Topology> topo;
+  harness::TempDir dir{"podnet-lab"};
+  std::map<std::string, Process> daemons;
+  std::vector<Pod> pods;
+};
+
+TEST_F(ThreeNodeLab, PodsReachEachOtherAcrossNodesWithoutOverlay) {
+  // Routes learned over BGP land in each kernel as proto bird, local blocks as blackholes.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return !kernel_route("node1", "10.244.2.0/26").is_null() &&
+               !kernel_route("node1", "10.244.3.0/26").is_null() &&
+               !kernel_route("node3", "10.244.1.10").is_null();
+      },
+      60s))
+      << kernel_routes("node1").dump();
+  auto via = kernel_route("node1", "10.244.2.0/26");
+  EXPECT_EQ(via.value("gateway", ""), "10.0.0.2") << via.dump();
+  auto hole = kernel_route("node1", "10.244.1.0/26");
+  ASSERT_FALSE(hole.is_null()) << kernel_routes("node1").dump();
+  EXPECT_EQ(hole.value("type", ""), "blackhole") << hole.dump();
+  // The borrowed address is reached through the node that holds it, not the block's owner.
+  EXPECT_EQ(kernel_route("node3", "10.244.1.10").value("gateway", ""), "10.0.0.2");
+
+  // Every pod pings every other pod.
+  std::vector<std::string> failures;
+  for (const auto& a : pods)
+    for (const auto& b : pods)
+      if (a.ip != b.ip && !ping(a.host, b.ip)) failures.push_back(a.ip + " -> " + b.ip);
+  EXPECT_TRUE(failures.empty()) << fmt::format("{}", fmt::join(failures, ", "));
+
+  // Removing a block withdraws its routes everywhere.
+  ASSERT_EQ(ctl({"delete", "ipamblock", "10-244-3-0-26"}).exit_code, 0);
+  EXPECT_TRUE(wait_until([&] {
+    return kernel_route("node1", "10.244.3.0/26").is_null() &&
+           kernel_route("node2", "10.244.3.0/26").is_null() &&
+           kernel_route("node3", "10.244.3.0/26").is_null();
+  }));
+
+  // A cleanly stopped podnetd says goodbye (Cease): the others drop its routes at once, not at
+  // the hold time (240 s).
+  ASSERT_EQ(daemons.at("node2").stop(), 0);
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return kernel_route("node1", "10.244.2.0/26").is_null() &&
+               kernel_route("node3", "10.244.1.10").is_null();
+      },
+      10s))
+      << kernel_routes("node1").dump();
+  EXPECT_FALSE(ping("pod-10.244.1.1", "10.244.2.1"));
+  EXPECT_TRUE(ping("pod-10.244.1.1", "10.244.1.2"));
+}
+
+}  // namespace
+}  // namespace podnet::interop
