@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
+#include <span>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -38,6 +40,25 @@ uint32_t parse_router_id(const std::string& s) {
 }
 
 }  // namespace
+
+class Routing::KernelFilter : public rib::BestRouteObserver {
+ public:
+  KernelFilter(dataplane::RouteProgrammer& p, const std::set<rib::Prefix>& borrowed)
+      : p_(p), borrowed_(borrowed) {}
+  void on_best_changes(std::span<const rib::BestChange> changes) override {
+    std::vector<rib::BestChange> out(changes.begin(), changes.end());
+    for (auto& c : out) {
+      if (!c.after.empty() && c.after.front().kind == rib::PeerKind::local &&
+          borrowed_.count(c.prefix))
+        c.after.clear();  // nothing of ours in the kernel for it
+    }
+    p_.on_best_changes(out);
+  }
+
+ private:
+  dataplane::RouteProgrammer& p_;
+  const std::set<rib::Prefix>& borrowed_;
+};
 
 Routing::Routing(boost::asio::io_context& io, const conf::DaemonConfig& config)
     : io_(io), config_(config) {
@@ -106,7 +127,8 @@ void Routing::reconcile(const ResourceCache& cache) {
         programmer_.reset();
       } else {
         programmer_->load(*rib_);
-        rib_->add_observer(programmer_.get());
+        kernel_filter_ = std::make_unique<KernelFilter>(*programmer_, borrowed_);
+        rib_->add_observer(kernel_filter_.get());
       }
     }
     peers_ = std::make_unique<bgp::PeerManager>(io_, *rib_, desired.speaker);
@@ -132,9 +154,11 @@ void Routing::originate(const ResourceCache& cache) {
   in.pools = decode_all<conf::types::IPPool>(cache, "ippools");
   std::map<rib::Prefix, bool> want;
   for (const auto& p : static_routes_) want[p] = true;
+  borrowed_.clear();
   for (const auto& o : ipam::origination_set(in)) {
     auto p = rib::Prefix::parse(o.cidr);
     if (!p) continue;
+    if (o.kind == ipam::Origination::Kind::borrowed) borrowed_.insert(*p);
     auto [it, fresh] = want.emplace(*p, o.export_bgp);
     if (!fresh) it->second = it->second || o.export_bgp;  // a static route is always exported
   }
@@ -173,6 +197,7 @@ void Routing::shut_down(const std::string& why) {
   }
   peers_.reset();
   rib_.reset();
+  kernel_filter_.reset();
   programmer_.reset();
 }
 

@@ -67,6 +67,11 @@ class Routing {
   // Destroyed in reverse order: sessions first, then the RIB, then the kernel programmer that
   // observed it (kernel routes stay, as BIRD's `persist` keeps them, for the next start to adopt).
   std::unique_ptr<dataplane::RouteProgrammer> programmer_;
+  // Between the RIB and the programmer: a borrowed address is originated for BGP, but in the
+  // kernel the workload's own /32 route (dev cali…) carries it, so no blackhole is installed.
+  class KernelFilter;
+  std::unique_ptr<KernelFilter> kernel_filter_;
+  std::set<rib::Prefix> borrowed_;
   std::unique_ptr<rib::Rib> rib_;
   std::unique_ptr<bgp::PeerManager> peers_;
 };
