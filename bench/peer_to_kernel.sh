@@ -7,8 +7,9 @@
 # file, `gobgp mrt inject global`) BEFORE any receiver exists. Then, one after the other, each
 # receiver (podnetd, BIRD 2, FRR bgpd+zebra) gets a fresh namespace p2k-rx joined to gobgpd's by
 # one veth (10.0.0.1/24 <-> 10.0.0.2/24, eBGP 64512 <-> 65001), is started, and is timed from
-# its start until its namespace's main table holds all N routes (counted by an rtnetlink dump
-# every 200 ms: podnetd and BIRD install proto 12, zebra proto 186). At that moment peak RSS
+# its start (and from the moment gobgpd reports the session Established) until its namespace's
+# main table holds all N routes (bench/kernel_route_wait follows route notifications: podnetd and
+# BIRD install proto 12, zebra proto 186). At that moment peak RSS
 # (VmHWM) and CPU seconds (utime+stime) of the receiving process(es) are read from /proc; then
 # CPU is sampled over 10 s of idle. The floor is bench/netlink_floor: the same N routes pushed
 # with raw batched rtnetlink (256 per sendmsg) into a fresh namespace with the same veth shape.
@@ -240,7 +241,7 @@ EOF
   RX_PROTO=186
 }
 
-declare -A SEC EST RSS CPU IDLE
+declare -A SEC EST RSS CPU IDLE GCPU
 
 # Writes the time gobgpd first reports the session Established (polled every 50 ms) to $1:
 # the start-up delays of the receivers differ (BIRD's connect delay, bgpd's zebra handshake),
@@ -267,7 +268,9 @@ run_receiver() {
   "start_$rx"
   PIDS+=("${RX_PIDS[@]}")
   local out
-  if out=$(ip netns exec $RNS "$WAIT" "$n" "$RX_PROTO" "$TIMEOUT" 200); then
+  local g0
+  g0=$(cpu_s "$GOBGPD_PID")
+  if out=$(ip netns exec $RNS "$WAIT" "$n" "$RX_PROTO" "$TIMEOUT"); then
     local t1=${out#done }
     t1=${t1% *}
     SEC[$rx,$n]=$(echo "scale=2; ($t1 - $t0) / 1" | bc)
@@ -279,6 +282,7 @@ run_receiver() {
     kill "$watcher" 2>/dev/null || true
   fi
   RSS[$rx,$n]=$(hwm_mb "${RX_PIDS[@]}")
+  GCPU[$rx,$n]=$(echo "$(cpu_s "$GOBGPD_PID") - $g0" | bc)
   CPU[$rx,$n]=$(cpu_s "${RX_PIDS[@]}")
   local c0 c1
   c0=$(cpu_s "${RX_PIDS[@]}")
@@ -286,12 +290,13 @@ run_receiver() {
   c1=$(cpu_s "${RX_PIDS[@]}")
   IDLE[$rx,$n]=$(echo "scale=2; $c1 - $c0" | bc)
   log "$rx N=$n: ${SEC[$rx,$n]} s (${EST[$rx,$n]} s from Established), peak RSS ${RSS[$rx,$n]} MB, CPU ${CPU[$rx,$n]} s," \
-    "idle CPU ${IDLE[$rx,$n]} s / ${IDLE_S} s"
+    "idle CPU ${IDLE[$rx,$n]} s / ${IDLE_S} s, gobgpd CPU ${GCPU[$rx,$n]} s"
   local p
   for p in "${RX_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${RX_PIDS[@]}"; do
     for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
   done
   kill_ns_procs $RNS
   ip netns del $RNS
@@ -327,14 +332,14 @@ ratio() {  # a/b with two decimals, or n/a
 
 echo
 echo "| N | receiver | s from start to all in kernel | s from Established | peak RSS MB |" \
-  "CPU s | idle CPU s / ${IDLE_S} s |"
-echo "|---|---|---|---|---|---|---|"
+  "CPU s | idle CPU s / ${IDLE_S} s | gobgpd CPU s meanwhile |"
+echo "|---|---|---|---|---|---|---|---|"
 for n in "${SIZES[@]}"; do
   for rx in $RECEIVERS; do
     echo "| $n | $rx | ${SEC[$rx,$n]} | ${EST[$rx,$n]} | ${RSS[$rx,$n]} | ${CPU[$rx,$n]} |" \
-      "${IDLE[$rx,$n]} |"
+      "${IDLE[$rx,$n]} | ${GCPU[$rx,$n]} |"
   done
-  echo "| $n | netlink floor | ${SEC[floor,$n]} | ${SEC[floor,$n]} | | | |"
+  echo "| $n | netlink floor | ${SEC[floor,$n]} | ${SEC[floor,$n]} | | | | |"
 done
 echo
 echo "| N | podnetd/BIRD time (start, Established) | podnetd/floor time (start, Established) |" \
