@@ -3,6 +3,8 @@
 // session reset. Decoders return these instead of throwing.
 #pragma once
 
+#include "conf/result.hpp"
+
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -73,25 +75,7 @@ std::string describe(const CodecError& e);
 
 // Result of a decode: the value, or the error that stops it. Never throws.
 template <class T>
-class [[nodiscard]] CodecResult {
- public:
-  CodecResult(T value) : v_(std::move(value)) {}           // NOLINT: implicit by design
-  CodecResult(CodecError error) : v_(std::move(error)) {}  // NOLINT
-
-  bool ok() const { return v_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-  T& value() & { return std::get<0>(v_); }
-  const T& value() const& { return std::get<0>(v_); }
-  T&& value() && { return std::get<0>(std::move(v_)); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-  const CodecError& error() const { return std::get<1>(v_); }
-
- private:
-  std::variant<T, CodecError> v_;
-};
+using CodecResult = podnet::Result<T, CodecError>;
 
 inline CodecError session_reset(uint8_t code, uint8_t subcode, std::string text,
                                 std::vector<uint8_t> data = {}) {
