@@ -300,6 +300,9 @@ run_receiver() {
   done
   kill_ns_procs $RNS
   ip netns del $RNS
+  # The kernel tears a namespace down asynchronously (slowly with 1M routes in it); its end of
+  # the veth, and 10.0.0.2 with it, must be gone before the next receiver's veth comes.
+  for _ in $(seq 300); do ip -n $GNS link show rx0 >/dev/null 2>&1 || break; sleep 0.2; done
 }
 
 run_floor() {
