@@ -1,5 +1,6 @@
 // step(): RFC 4271 §8.2.2, one function per state, each case in the order the RFC lists it.
 // Deviations from the letter of the RFC are marked "Deviation:" with the reason.
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -85,6 +86,11 @@ class Builder {
     s_.peer_open = open;
     s_.negotiated_hold_time = negotiate_hold_time(config().hold_time, open.hold_time);
     s_.keepalive_time = keepalive_time_for(s_.negotiated_hold_time);
+    // A configured keepalive (BIRD's `keepalive time`, Calico's BGPPeer keepaliveTime) is used
+    // when it is shorter than a third of the negotiated hold time, never longer: a longer one
+    // would let the peer's hold timer expire.
+    if (config().keepalive_time != 0 && s_.keepalive_time != 0)
+      s_.keepalive_time = std::min(s_.keepalive_time, config().keepalive_time);
     s_.negotiated_capabilities = config().local_capabilities & open.capabilities;
     s_.internal = open.peer_as == config().local_as;
   }

@@ -201,6 +201,7 @@ struct Config {
   std::uint32_t peer_as = 0;   // expected peer AS; 0 accepts any (validated elsewhere)
   std::uint32_t local_capabilities = 0;
   std::uint16_t hold_time = 90;                 // HoldTime we offer (§10); 0 = no keepalives
+  std::uint16_t keepalive_time = 0;             // configured KeepaliveTime; 0 = hold / 3
   std::uint16_t large_hold_time = 240;          // HoldTimer in OpenSent: "4 minutes is suggested"
   std::uint16_t connect_retry_time = 120;       // ConnectRetryTime (§10)
   bool delay_open = false;                      // DelayOpen

@@ -473,6 +473,7 @@ Session::Session(asio::io_context& io, SessionParams params, SessionObserver& ob
   fsm_config_.local_id = params_.router_id;
   fsm_config_.peer_as = p.peer_as;
   fsm_config_.hold_time = p.hold_time;
+  fsm_config_.keepalive_time = p.keepalive_time;
   fsm_config_.connect_retry_time = std::max<uint16_t>(1, p.connect_retry_time);
   local_open_.my_as =
       params_.local_as > 0xffff ? kAsTrans : static_cast<uint16_t>(params_.local_as);

@@ -69,6 +69,24 @@ TEST(FsmNegotiation, HoldTimeIsTheSmallerAndKeepaliveAThird) {
   EXPECT_EQ(keepalive_time_for(65535), 21845);
 }
 
+TEST(FsmNegotiation, ConfiguredKeepaliveIsUsedWhenShorterThanAThirdOfTheHoldTime) {
+  auto keepalive_after_open = [](uint16_t configured, uint16_t hold) {
+    Config c = ebgp();
+    c.hold_time = 240;
+    c.keepalive_time = configured;
+    Session s = make_session(c);
+    s = step(s, ev::ManualStart{}).session;
+    s = step(s, ev::Tcp_CR_Acked{}).session;
+    s = step(s, ev::BGPOpen{OpenInfo{65001, hold, kId2, 0}}).session;
+    EXPECT_EQ(s.state, State::OpenConfirm);
+    return s.keepalive_time;
+  };
+  EXPECT_EQ(keepalive_after_open(0, 240), 80);
+  EXPECT_EQ(keepalive_after_open(20, 240), 20);
+  EXPECT_EQ(keepalive_after_open(20, 9), 3);  // never beyond a third of what was negotiated
+  EXPECT_EQ(keepalive_after_open(20, 0), 0);  // no keepalives at all with hold time 0
+}
+
 TEST(FsmNegotiation, CapabilitiesAreTheIntersection) {
   Config c = ebgp();
   c.local_capabilities = kCapMpIpv4Unicast | kCapRouteRefresh | kCapFourOctetAs;
