@@ -320,6 +320,8 @@ run_floor() {
   log "floor N=$n: ${SEC[floor,$n]} s"
 }
 
+log "podnet $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null), podnetd built" \
+  "$(date -r "$PODNETD" '+%F %T'); $(nproc) CPUs; load $(cut -d' ' -f1-3 /proc/loadavg)"
 for n in "${SIZES[@]}"; do
   log "=== N=$n"
   start_gobgpd "$n"
