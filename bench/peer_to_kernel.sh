@@ -16,7 +16,8 @@
 #
 # Environment: RECEIVERS (default "podnetd bird frr"), PODNET_BUILD (default build: podnetd and
 # podnetctl are read from there), BENCH_BUILD (default build-bench: the helpers are built there),
-# TIMEOUT (seconds per receiver, default 900), IDLE_S (default 10).
+# TIMEOUT (seconds per receiver, default 900), IDLE_S (default 10), TIMELINE=1 (podnetd's RIB
+# and kernel counts once a second, to see where its time goes; perturbs the timing).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -243,6 +244,21 @@ EOF
 
 declare -A SEC EST RSS CPU IDLE GCPU
 
+# TIMELINE=1: where podnetd's time goes (RIB prefixes vs kernel routes installed), once a second
+# from its control socket. A diagnosis, not a measurement: the polling costs CPU.
+podnetd_timeline() {
+  local t0=$1
+  while sleep 1; do
+    local j
+    j=$("$PODNETCTL" show status --json --socket "$WORK/podnetd/podnetd.sock" 2>/dev/null) || continue
+    echo "$j" | python3 -c 'import json,sys,time
+j=json.load(sys.stdin)["bgp"]; k=j.get("kernel",{})
+print("timeline t=%.1f s rib prefixes %s kernel installed %s pending %s batches %s" % (
+  time.time()-float(sys.argv[1]), j.get("prefixes"), k.get("installed"), k.get("pending"),
+  k.get("batches")))' "$t0"
+  done
+}
+
 # Writes the time gobgpd first reports the session Established (polled every 50 ms) to $1:
 # the start-up delays of the receivers differ (BIRD's connect delay, bgpd's zebra handshake),
 # so the time from Established is the one that compares route processing.
@@ -267,6 +283,10 @@ run_receiver() {
   PIDS+=("$watcher")
   "start_$rx"
   PIDS+=("${RX_PIDS[@]}")
+  if [ "$rx" = podnetd ] && [ -n "${TIMELINE:-}" ]; then
+    podnetd_timeline "$t0" >&2 &
+    PIDS+=("$!")
+  fi
   local out
   local g0
   g0=$(cpu_s "$GOBGPD_PID")
