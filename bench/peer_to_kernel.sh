@@ -285,7 +285,8 @@ run_receiver() {
   PIDS+=("${RX_PIDS[@]}")
   if [ "$rx" = podnetd ] && [ -n "${TIMELINE:-}" ]; then
     podnetd_timeline "$t0" >&2 &
-    PIDS+=("$!")
+    TL_PID=$!
+    PIDS+=("$TL_PID")
   fi
   local out
   local g0
@@ -300,6 +301,11 @@ run_receiver() {
     SEC[$rx,$n]="timeout(${out#timeout })"
     EST[$rx,$n]=n/a
     kill "$watcher" 2>/dev/null || true
+  fi
+  if [ -n "${TL_PID:-}" ]; then
+    kill "$TL_PID" 2>/dev/null || true
+    wait "$TL_PID" 2>/dev/null || true
+    TL_PID=
   fi
   RSS[$rx,$n]=$(hwm_mb "${RX_PIDS[@]}")
   GCPU[$rx,$n]=$(echo "$(cpu_s "$GOBGPD_PID") - $g0" | bc)
