@@ -151,6 +151,16 @@ class PodnetdInterop : public ::testing::Test {
     ASSERT_TRUE(s) << s.error().message;
   }
 
+  // gobgpd (AS 65001) and podnetd (AS 64512, BGPPeer "gobgp") on one IPv4 session, up.
+  void gobgp_v4_session() {
+    start_gobgp(65001, {neighbor("10.0.0.1", 64512, true, false)});
+    pn = std::make_unique<Podnetd>(
+        topo->ns("pn"), "n1",
+        node_yaml("n1", "10.0.0.1/24", "") + kBgpDefault + peer_yaml("gobgp", "10.0.0.2", 65001),
+        std::vector<std::string>{}, 9);
+    ASSERT_TRUE(wait_until([&] { return pn->established("Global_10_0_0_2"); }, 30s));
+  }
+
   std::unique_ptr<Topology> topo;
   std::unique_ptr<Podnetd> pn;
   std::unique_ptr<GobgpPeer> gobgp;
@@ -269,12 +279,7 @@ TEST_F(PodnetdInterop, NotificationsBothWaysAndPerPeerReconcile) {
 // A peer killed with SIGKILL: its kernel closes the TCP connection, podnetd notices at once
 // (well inside the 9 s hold time) and its routes are gone.
 TEST_F(PodnetdInterop, PeerKilledIsNoticedAtOnce) {
-  start_gobgp(65001, {neighbor("10.0.0.1", 64512, true, false)});
-  pn = std::make_unique<Podnetd>(
-      topo->ns("pn"), "n1",
-      node_yaml("n1", "10.0.0.1/24", "") + kBgpDefault + peer_yaml("gobgp", "10.0.0.2", 65001),
-      std::vector<std::string>{}, 9);
-  ASSERT_TRUE(wait_until([&] { return pn->established("Global_10_0_0_2"); }, 30s));
+  ASSERT_NO_FATAL_FAILURE(gobgp_v4_session());
   ASSERT_TRUE(gobgp->announce({"10.77.0.0/24", "", {}, std::nullopt, std::nullopt}));
   ASSERT_TRUE(wait_until([&] { return !pn->paths("10.77.0.0/24").is_null(); }));
   gobgp->kill9();
@@ -348,12 +353,7 @@ TEST_F(PodnetdInterop, WithdrawalPropagatesThroughPodnetd) {
 // borrowed from other nodes' blocks, nothing of a disableBGPExport pool; removing a block
 // withdraws it. No restart in between.
 TEST_F(PodnetdInterop, IpamBlocksAndBorrowedAddressesAreAnnounced) {
-  start_gobgp(65001, {neighbor("10.0.0.1", 64512, true, false)});
-  pn = std::make_unique<Podnetd>(
-      topo->ns("pn"), "n1",
-      node_yaml("n1", "10.0.0.1/24", "") + kBgpDefault + peer_yaml("gobgp", "10.0.0.2", 65001),
-      std::vector<std::string>{}, 9);
-  ASSERT_TRUE(wait_until([&] { return pn->established("Global_10_0_0_2"); }, 30s));
+  ASSERT_NO_FATAL_FAILURE(gobgp_v4_session());
   auto apply = [&](const std::string& yaml) {
     auto r = pn->ctl({"apply", "-f", "-"}, yaml);
     ASSERT_EQ(r.exit_code, 0) << r.err;
