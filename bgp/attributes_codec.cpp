@@ -181,22 +181,36 @@ bool is_confed(rib::AsSegmentType t) {
 
 // Decodes the MP_REACH_NLRI value. Any error here is a session reset (RFC 7606 7.11): the NLRI
 // cannot be located reliably once the next hop is in doubt.
-void decode_mp_reach(const RawAttribute& a, const CodecContext& ctx, AttributesDecode& out) {
-  Cursor c(a.value);
+// MP_REACH_NLRI and MP_UNREACH_NLRI both open with AFI and SAFI. A truncated pair resets the
+// session; a family we never negotiated is ignored rather than tearing the session down.
+std::optional<AfiSafi> read_family(Cursor& c, const RawAttribute& a, AttributesDecode& out) {
   auto afi = c.u16();
   auto safi = c.u8();
-  auto nh_len = c.u8();
-  if (!afi || !safi || !nh_len) {
+  if (!afi || !safi) {
     out.record(attr_error(a, ErrorAction::session_reset, err::kOptionalAttributeError,
-                          "truncated before the next hop"));
-    return;
+                          "truncated AFI/SAFI"));
+    return std::nullopt;
   }
   AfiSafi fam{*afi, *safi};
   if (fam != kIpv4Unicast && fam != kIpv6Unicast) {
-    // A family we never negotiated: ignore the attribute rather than tear the session down.
     out.record(
         attr_error(a, ErrorAction::attribute_discard, err::kOptionalAttributeError,
                    "unsupported AFI/SAFI " + std::to_string(*afi) + "/" + std::to_string(*safi)));
+    return std::nullopt;
+  }
+  return fam;
+}
+
+void decode_mp_reach(const RawAttribute& a, const CodecContext& ctx, AttributesDecode& out) {
+  Cursor c(a.value);
+  auto family_read = read_family(c, a, out);
+  if (!family_read) return;
+  const AfiSafi fam = *family_read;
+  const auto afi = fam.afi;
+  auto nh_len = c.u8();
+  if (!nh_len) {
+    out.record(attr_error(a, ErrorAction::session_reset, err::kOptionalAttributeError,
+                          "truncated before the next hop"));
     return;
   }
   const rib::Family family = fam == kIpv4Unicast ? rib::Family::v4 : rib::Family::v6;
@@ -211,7 +225,7 @@ void decode_mp_reach(const RawAttribute& a, const CodecContext& ctx, AttributesD
   if (!nh_ok || !nh || !reserved) {
     out.record(attr_error(a, ErrorAction::session_reset, err::kOptionalAttributeError,
                           "next hop length " + std::to_string(*nh_len) +
-                              " invalid or truncated for AFI " + std::to_string(*afi)));
+                              " invalid or truncated for AFI " + std::to_string(afi)));
     return;
   }
   MpReach reach{fam, {}};
@@ -234,20 +248,9 @@ void decode_mp_reach(const RawAttribute& a, const CodecContext& ctx, AttributesD
 
 void decode_mp_unreach(const RawAttribute& a, const CodecContext& ctx, AttributesDecode& out) {
   Cursor c(a.value);
-  auto afi = c.u16();
-  auto safi = c.u8();
-  if (!afi || !safi) {
-    out.record(attr_error(a, ErrorAction::session_reset, err::kOptionalAttributeError,
-                          "truncated AFI/SAFI"));
-    return;
-  }
-  AfiSafi fam{*afi, *safi};
-  if (fam != kIpv4Unicast && fam != kIpv6Unicast) {
-    out.record(
-        attr_error(a, ErrorAction::attribute_discard, err::kOptionalAttributeError,
-                   "unsupported AFI/SAFI " + std::to_string(*afi) + "/" + std::to_string(*safi)));
-    return;
-  }
+  auto family_read = read_family(c, a, out);
+  if (!family_read) return;
+  const AfiSafi fam = *family_read;
   const rib::Family family = fam == kIpv4Unicast ? rib::Family::v4 : rib::Family::v6;
   MpUnreach unreach{fam, {}};
   if (auto why = decode_nlri(c, family, ctx.add_path_receive(family), unreach.withdrawn)) {

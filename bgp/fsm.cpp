@@ -507,16 +507,21 @@ void open_sent(Builder& b, const Event& e) {
   }
 }
 
+// KeepaliveTimer_Expires in OpenConfirm and Established: "sends a KEEPALIVE message, and
+// restarts the KeepaliveTimer".
+void send_keepalive(Builder& b) {
+  b.expired(Timer::Keepalive);
+  b.emit(act::SendKeepalive{});
+  if (b.session().keepalive_time != 0) b.start(Timer::Keepalive, b.session().keepalive_time);
+}
+
 void open_confirm(Builder& b, const Event& e) {
   const int n = event_number(e);
   if (is_start_event(n)) return;
   if (common_after_open(b, e, false)) return;
   switch (n) {
     case kKeepaliveExpires:
-      b.expired(Timer::Keepalive);
-      b.emit(act::SendKeepalive{});
-      if (b.session().keepalive_time != 0) b.start(Timer::Keepalive, b.session().keepalive_time);
-      return;
+      return send_keepalive(b);
     case kTcpFails:
       return b.to_idle(std::nullopt, Counter::Increment, false, "TCP connection failed");
     case kNotif:
@@ -547,10 +552,7 @@ void established(Builder& b, const Event& e) {
   if (common_after_open(b, e, true)) return;
   switch (n) {
     case kKeepaliveExpires:
-      b.expired(Timer::Keepalive);
-      b.emit(act::SendKeepalive{});
-      if (b.session().keepalive_time != 0) b.start(Timer::Keepalive, b.session().keepalive_time);
-      return;
+      return send_keepalive(b);
     case kBgpOpen:
       // Without CollisionDetectEstablishedState the new connection is the one closed (§6.8),
       // which resolve_collision() reports as CloseNew: nothing happens here.
