@@ -8,7 +8,7 @@ BUILD_PKGS=(
   clang clang-format libclang-rt-14-dev
   libboost-dev libboost-system-dev
   libnl-3-dev libnl-route-3-dev libnl-genl-3-dev
-  libnftnl-dev libmnl-dev
+  libnftnl-dev libmnl-dev libssl-dev
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
 )
