@@ -30,6 +30,7 @@ std::vector<KindInfo> make_kinds() {
        calico,
        "ipamconfigs",
        {"ipamconfig", "ipamconfigs", "ipamconfiguration", "ipamconfigurations"}},
+      {"IPAMHandle", calico, "ipamhandles", {"ipamhandle", "ipamhandles", "handle", "handles"}},
       {"BGPConfiguration",
        calico,
        "bgpconfigurations",

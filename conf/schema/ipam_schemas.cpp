@@ -1,5 +1,6 @@
-// IPPool, IPAMBlock, BlockAffinity, IPAMConfig (api/pkg/apis/projectcalico/v3/{ippool,ipamblocks,
-// blockaffinity,ipamconfig}.go; defaults from libcalico-go/lib/clientv3/ippool.go).
+// IPPool, IPAMBlock, BlockAffinity, IPAMConfig, IPAMHandle (api/pkg/apis/projectcalico/v3/
+// {ippool,ipamblocks,blockaffinity,ipamconfig}.go, libcalico-go ipam_handle.go; defaults from
+// libcalico-go/lib/clientv3/ippool.go).
 #include <fmt/format.h>
 
 #include "conf/schema/checks.hpp"
@@ -128,6 +129,16 @@ S ipamconfig_spec() {
   });
 }
 
+// libcalico-go's IPAMHandle: spec.block maps a block's name to how many of the handle's
+// addresses it holds.
+S ipamhandle_spec() {
+  return obj({
+      {"handleID", str().req()},
+      {"block", map(integer().range(0, INT64_MAX)).def(Json::object())},
+      {"deleted", boolean().def(false)},
+  });
+}
+
 }  // namespace
 
 std::vector<std::pair<std::string, KindSchema>> ipam_schemas() {
@@ -146,6 +157,8 @@ std::vector<std::pair<std::string, KindSchema>> ipam_schemas() {
                                                  : "the IPAM configuration must be named default";
                          }),
                 nullptr}});
+  v.push_back(
+      {"ipamhandles", {document(*find_kind("IPAMHandle"), ipamhandle_spec(), obj({})), nullptr}});
   return v;
 }
 

@@ -35,7 +35,7 @@ TEST(Kinds, PluralsAndAliasesAreUniqueAndLowerCase) {
       })) << a;
     }
   }
-  EXPECT_EQ(all_kinds().size(), 22u);
+  EXPECT_EQ(all_kinds().size(), 23u);
 }
 
 TEST(Kinds, NamedLookups) {

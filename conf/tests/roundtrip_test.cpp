@@ -56,6 +56,11 @@ const std::vector<Case>& cases() {
        {{"/spec/strictAffinity", false},
         {"/spec/autoAllocateBlocks", true},
         {"/spec/maxBlocksPerHost", 4}}},
+      {"apiVersion: projectcalico.org/v3\nkind: IPAMHandle\nmetadata:\n  name: "
+       "k8s-pod-network.abc\nspec:\n  handleID: k8s-pod-network.abc\n  block:\n    "
+       "10-0-0-0-26: 2\n",
+       "ipamhandles/k8s-pod-network.abc",
+       {{"/spec/block/10-0-0-0-26", 2}, {"/spec/deleted", false}}},
       {"apiVersion: projectcalico.org/v3\nkind: BGPConfiguration\nmetadata:\n  name: "
        "default\nspec: {}\n",
        "bgpconfigurations/default",

@@ -66,4 +66,13 @@ void from_json(const Json& j, IPAMConfig& v) {
   field(s, "ipCooldownSeconds", v.spec.ip_cooldown_seconds);
 }
 
+void from_json(const Json& j, IPAMHandle& v) {
+  field(j, "metadata", v.metadata);
+  if (!j.contains("spec")) return;
+  const Json& s = j["spec"];
+  field(s, "handleID", v.spec.handle_id);
+  field(s, "block", v.spec.block);
+  field(s, "deleted", v.spec.deleted);
+}
+
 }  // namespace podnet::conf::types

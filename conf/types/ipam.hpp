@@ -1,4 +1,4 @@
-// Typed IPAM resources: IPPool, IPAMBlock, BlockAffinity, IPAMConfig.
+// Typed IPAM resources: IPPool, IPAMBlock, BlockAffinity, IPAMConfig, IPAMHandle.
 #pragma once
 
 #include "conf/types/read.hpp"
@@ -71,10 +71,23 @@ struct IPAMConfig {
   } spec;
 };
 
+// Which blocks hold a handle's addresses, and how many in each: the index that makes "release
+// by handle" touch only those blocks.
+struct IPAMHandle {
+  static constexpr const char* kPlural = "ipamhandles";
+  ObjectMeta metadata;
+  struct Spec {
+    std::string handle_id;
+    std::map<std::string, int64_t> block;  // block name ("10-244-1-0-26") -> addresses
+    bool deleted = false;
+  } spec;
+};
+
 void from_json(const Json& j, IPPool& v);
 void from_json(const Json& j, AllocationAttribute& v);
 void from_json(const Json& j, IPAMBlock& v);
 void from_json(const Json& j, BlockAffinity& v);
 void from_json(const Json& j, IPAMConfig& v);
+void from_json(const Json& j, IPAMHandle& v);
 
 }  // namespace podnet::conf::types
