@@ -1,5 +1,6 @@
 #include "dataplane/route_message.hpp"
 
+#include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
@@ -89,6 +90,10 @@ void append_new_route(std::vector<uint8_t>& buf, uint32_t seq, bool ack, bool re
   if (!bh) {
     if (spec.nexthops.size() == 1) {
       const auto& h = spec.nexthops.front();
+      if (h.onlink) {
+        auto* r = reinterpret_cast<rtmsg*>(buf.data() + start + NLMSG_HDRLEN);
+        r->rtm_flags |= RTNH_F_ONLINK;
+      }
       put_gateway(buf, prefix.family(), h.gateway);
       if (h.ifindex) put_u32(buf, RTA_OIF, static_cast<uint32_t>(h.ifindex));
     } else if (!spec.nexthops.empty()) {
@@ -96,6 +101,7 @@ void append_new_route(std::vector<uint8_t>& buf, uint32_t seq, bool ack, bool re
       for (const auto& h : spec.nexthops) {
         rtnexthop nh{};
         nh.rtnh_ifindex = h.ifindex;
+        if (h.onlink) nh.rtnh_flags = RTNH_F_ONLINK;
         std::size_t nh_off = put(buf, &nh, sizeof nh);
         put_gateway(buf, prefix.family(), h.gateway);
         auto nlen = static_cast<unsigned short>(buf.size() - nh_off);
@@ -126,6 +132,33 @@ void append_dump_request(std::vector<uint8_t>& buf, uint32_t seq) {
   r.rtm_family = AF_UNSPEC;
   put(buf, &r, sizeof r);
   finish(buf, start);
+}
+
+void append_link_dump_request(std::vector<uint8_t>& buf, uint32_t seq) {
+  nlmsghdr h{};
+  h.nlmsg_type = RTM_GETLINK;
+  h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  h.nlmsg_seq = seq;
+  std::size_t start = put(buf, &h, sizeof h);
+  ifinfomsg i{};
+  i.ifi_family = AF_UNSPEC;
+  put(buf, &i, sizeof i);
+  finish(buf, start);
+}
+
+std::optional<LinkName> parse_link_name(const nlmsghdr& h) {
+  if (h.nlmsg_len < NLMSG_LENGTH(sizeof(ifinfomsg))) return std::nullopt;
+  const auto* i = static_cast<const ifinfomsg*>(NLMSG_DATA(&h));
+  LinkName out;
+  out.ifindex = i->ifi_index;
+  int len = static_cast<int>(h.nlmsg_len - NLMSG_LENGTH(sizeof(ifinfomsg)));
+  for (auto* a = IFLA_RTA(i); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+    if (a->rta_type == IFLA_IFNAME) {
+      const char* p = static_cast<const char*>(RTA_DATA(a));
+      out.name.assign(p, strnlen(p, RTA_PAYLOAD(a)));
+    }
+  }
+  return out;
 }
 
 namespace {
@@ -195,6 +228,7 @@ std::optional<ParsedRoute> parse_route(const nlmsghdr& h) {
                nh->rtnh_len <= left) {
           NextHop hop;
           hop.ifindex = nh->rtnh_ifindex;
+          hop.onlink = (nh->rtnh_flags & RTNH_F_ONLINK) != 0;
           int alen = nh->rtnh_len - static_cast<int>(RTNH_LENGTH(0));
           for (auto* na = RTNH_DATA(nh); RTA_OK(na, alen); na = RTA_NEXT(na, alen)) {
             if (na->rta_type == RTA_GATEWAY) {
@@ -218,6 +252,7 @@ std::optional<ParsedRoute> parse_route(const nlmsghdr& h) {
       dst ? rib::Prefix::make(*dst, r->rtm_dst_len) : rib::Prefix::make(fam, zero, r->rtm_dst_len);
   if (!p) return std::nullopt;
   out.route.prefix = *p;
+  single.onlink = (r->rtm_flags & RTNH_F_ONLINK) != 0;
   if (r->rtm_type == RTN_BLACKHOLE) {
     out.route.spec = RouteSpec::blackhole();
   } else {

@@ -223,9 +223,15 @@ void RouteProgrammer::flush_slice() {
       Entry& e = it->second;
       e.queued = false;
       OpKind kind;
+      Result<RouteSpec> resolved = RouteSpec::blackhole();
       if (e.want) {
         if (e.want->kind == RouteSpec::Kind::unicast && e.want->nexthops.empty()) {
           mark_failed(p, e, "no next hop");
+          continue;
+        }
+        resolved = resolve(*e.want);
+        if (!resolved) {
+          mark_failed(p, e, resolved.error().message);
           continue;
         }
         kind = OpKind::add;
@@ -242,7 +248,7 @@ void RouteProgrammer::flush_slice() {
         // Replace only our own route: with NLM_F_EXCL a route of another protocol holding the
         // same prefix and metric makes ours fail (EEXIST) instead of being overwritten or, for
         // IPv6, merged into an ECMP group with it.
-        append_new_route(buf_, seq, false, e.in_kernel || e.in_flight > 0, p, *e.want, k);
+        append_new_route(buf_, seq, false, e.in_kernel || e.in_flight > 0, p, *resolved, k);
         ++counters_.adds_sent;
       } else {
         append_del_route(buf_, seq, false, p, k);
@@ -276,13 +282,22 @@ void RouteProgrammer::on_reply(const nlmsghdr& h) {
     if (h.nlmsg_len < NLMSG_LENGTH(sizeof(nlmsgerr))) return;
     const auto* e = static_cast<const nlmsgerr*>(NLMSG_DATA(&h));
     int err = -e->error;
-    if (dumping_ && h.nlmsg_seq == dump_seq_) {
+    if (dumping_ && (h.nlmsg_seq == dump_seq_ || h.nlmsg_seq == link_dump_seq_)) {
       // The dump itself was refused: try again on the next turn.
       dumping_ = false;
       request_resync();
       return;
     }
     on_ack(h.nlmsg_seq, err, err ? error_text(h, err) : std::string());
+    return;
+  }
+  if (dumping_ && link_dump_seq_ && h.nlmsg_seq == link_dump_seq_) {
+    if (h.nlmsg_type == RTM_NEWLINK) {
+      note_link(h, true);
+    } else if (h.nlmsg_type == NLMSG_DONE) {
+      link_dump_seq_ = 0;
+      start_route_dump();
+    }
     return;
   }
   if (!dumping_ || h.nlmsg_seq != dump_seq_) return;
@@ -403,15 +418,61 @@ void RouteProgrammer::start_dump() {
   redump_ = false;
   dumping_ = true;
   ++counters_.resyncs;
+  // Links first: routes naming a device are compared and sent by ifindex.
+  link_dump_seq_ = cmd_.next_seq();
+  dump_seq_ = 0;
+  buf_.clear();
+  append_link_dump_request(buf_, link_dump_seq_);
+  send_dump_request();
+}
+
+void RouteProgrammer::start_route_dump() {
   dump_seq_ = cmd_.next_seq();
   buf_.clear();
   append_dump_request(buf_, dump_seq_);
+  send_dump_request();
+}
+
+void RouteProgrammer::send_dump_request() {
   auto s = cmd_.send(buf_);
   if (!s) {
     // EBUSY or the like: try again shortly through the loop rather than spin here.
     dumping_ = false;
+    link_dump_seq_ = 0;
     request_resync();
   }
+}
+
+void RouteProgrammer::note_link(const nlmsghdr& h, bool present) {
+  auto link = parse_link_name(h);
+  if (!link) return;
+  auto old = name_by_ifindex_.find(link->ifindex);
+  if (old != name_by_ifindex_.end()) {
+    auto byname = ifindex_by_name_.find(old->second);
+    if (byname != ifindex_by_name_.end() && byname->second == link->ifindex) {
+      ifindex_by_name_.erase(byname);
+    }
+    name_by_ifindex_.erase(old);
+  }
+  if (!present || link->name.empty()) return;
+  name_by_ifindex_[link->ifindex] = link->name;
+  ifindex_by_name_[link->name] = link->ifindex;
+}
+
+Result<RouteSpec> RouteProgrammer::resolve(const RouteSpec& spec) const {
+  bool named = false;
+  for (const auto& h : spec.nexthops) named = named || !h.dev.empty();
+  if (!named) return spec;
+  RouteSpec out = spec;
+  for (auto& h : out.nexthops) {
+    if (h.dev.empty()) continue;
+    auto it = ifindex_by_name_.find(h.dev);
+    if (it == ifindex_by_name_.end()) {
+      return make_error(Errc::not_found, "device " + h.dev + " not found");
+    }
+    h.ifindex = it->second;
+  }
+  return out;
 }
 
 void RouteProgrammer::finish_dump() {
@@ -434,7 +495,8 @@ void RouteProgrammer::finish_dump() {
     Entry& e = it->second;
     seen.insert(kr.prefix);
     e.in_kernel = true;
-    if (e.want && kr.matches(*e.want)) {
+    auto want = e.want ? resolve(*e.want) : Result<RouteSpec>(make_error(Errc::not_found, ""));
+    if (want && kr.matches(*want)) {
       if (e.state != RouteState::installed) ++counters_.adopted;
       e.state = RouteState::installed;
       e.error.clear();
@@ -476,6 +538,7 @@ void RouteProgrammer::on_event(const nlmsghdr& h) {
       if (h.nlmsg_len < NLMSG_LENGTH(sizeof(ifinfomsg))) return;
       const auto* i = static_cast<const ifinfomsg*>(NLMSG_DATA(&h));
       bool up = (i->ifi_flags & IFF_UP) && (i->ifi_flags & IFF_LOWER_UP);
+      note_link(h, true);
       auto [it, fresh] = link_up_.try_emplace(i->ifi_index, up);
       bool was = it->second;
       it->second = up;
@@ -488,6 +551,7 @@ void RouteProgrammer::on_event(const nlmsghdr& h) {
       if (h.nlmsg_len < NLMSG_LENGTH(sizeof(ifinfomsg))) return;
       const auto* i = static_cast<const ifinfomsg*>(NLMSG_DATA(&h));
       link_up_.erase(i->ifi_index);
+      note_link(h, false);
       if (has_unicast()) request_resync();
       return;
     }

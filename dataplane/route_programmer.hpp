@@ -9,6 +9,9 @@
 //  - Reconcile: at start(), and after any netlink error or overrun, the table is dumped and
 //    routes of our protocol are adopted (if they match), replaced (if they differ) or deleted
 //    (if not desired). Routes of any other protocol are never touched.
+//  - A next hop may name its device ("vxlan.calico", "tunl0"); the programmer keeps the kernel's
+//    link names (dumped before every route dump, then followed through link events) and sends
+//    the ifindex. A device that does not exist fails the route until it appears.
 //  - A route the kernel refuses (e.g. ENETUNREACH: gateway not reachable) is recorded with its
 //    reason and retried when a kernel event suggests it may now work: a link came up, an
 //    address or a route of another protocol appeared. No timer; nothing runs while idle.
@@ -158,7 +161,13 @@ class RouteProgrammer final : public rib::BestRouteObserver {
   void on_socket_error(int err);
   void request_resync();
   void start_dump();
+  void start_route_dump();
+  void send_dump_request();
   void finish_dump();
+  // Keeps the device name <-> ifindex maps (RTM_NEWLINK / RTM_DELLINK, dump or event).
+  void note_link(const nlmsghdr& h, bool present);
+  // `spec` with every named device's ifindex filled in; errors if a device does not exist.
+  Result<RouteSpec> resolve(const RouteSpec& spec) const;
   void schedule_retry();
   void retry_failed();
   void mark_failed(const rib::Prefix& p, Entry& e, std::string reason);
@@ -190,6 +199,9 @@ class RouteProgrammer final : public rib::BestRouteObserver {
   bool retry_posted_ = false;
   bool route_groups_ = false;
   uint32_t dump_seq_ = 0;
+  uint32_t link_dump_seq_ = 0;  // the link dump that precedes each route dump
+  std::unordered_map<std::string, int> ifindex_by_name_;
+  std::unordered_map<int, std::string> name_by_ifindex_;
   std::vector<KernelRoute> dumped_;
   std::unordered_map<int, bool> link_up_;
   std::size_t unicast_wanted_ = 0;  // entries wanting a unicast route

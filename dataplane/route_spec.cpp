@@ -19,7 +19,12 @@ std::string to_string(const RouteSpec& s) {
   for (const auto& h : s.nexthops) {
     if (!out.empty()) out += ", ";
     out += "via " + h.gateway.to_string();
-    if (h.ifindex != 0) out += " dev#" + std::to_string(h.ifindex);
+    if (!h.dev.empty()) {
+      out += " dev " + h.dev;
+    } else if (h.ifindex != 0) {
+      out += " dev#" + std::to_string(h.ifindex);
+    }
+    if (h.onlink) out += " onlink";
   }
   return out.empty() ? "unreachable (no next hop)" : out;
 }
@@ -40,7 +45,8 @@ Result<NextHop> next_hop_of(rib::Family f, const rib::RoutePath& p,
     gw = a->mp_link_local_next_hop;
   }
   if (!gw || gw->is_unspecified()) return make_error(Errc::invalid, "no next hop");
-  NextHop h{*gw, 0};
+  NextHop h;
+  h.gateway = *gw;
   if (gw->is_v6_link_local()) {
     std::optional<int> ifi = resolve ? resolve(p.peer) : std::nullopt;
     if (!ifi) {
@@ -88,6 +94,7 @@ bool KernelRoute::matches(const RouteSpec& d) const {
   for (std::size_t i = 0; i < k.size(); ++i) {
     if (k[i].gateway != w[i].gateway) return false;
     if (w[i].ifindex != 0 && w[i].ifindex != k[i].ifindex) return false;
+    if (w[i].onlink != k[i].onlink) return false;
   }
   return true;
 }

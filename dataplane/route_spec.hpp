@@ -16,11 +16,17 @@
 
 namespace podnet::dataplane {
 
-// A gateway. ifindex 0 lets the kernel resolve the output interface from the gateway (the
-// normal case); a link-local IPv6 gateway needs its interface.
+// A gateway. ifindex 0 and no dev let the kernel resolve the output interface from the gateway
+// (the normal case); a link-local IPv6 gateway needs its interface. An overlay or same-subnet
+// route names its device (`dev`: "vxlan.calico", "tunl0", the node's NIC), which the programmer
+// turns into an ifindex from the kernel's links, so a device recreated with a new index is
+// followed; `onlink` (RTNH_F_ONLINK) makes the kernel take the gateway as on that link without
+// a covering connected route (the VXLAN tunnel IPs, another node's IP over tunl0).
 struct NextHop {
   rib::Address gateway;
   int ifindex = 0;
+  std::string dev;  // resolved to ifindex by the programmer; "" = none
+  bool onlink = false;
   friend auto operator<=>(const NextHop&, const NextHop&) = default;
   friend bool operator==(const NextHop&, const NextHop&) = default;
 };
@@ -53,7 +59,8 @@ struct KernelRoute {
   uint32_t metric = 0;
   RouteSpec spec;
   // Whether `spec` is what the kernel holds. Kernel next hops always carry the resolved
-  // ifindex; a desired next hop without one matches any interface.
+  // ifindex; a desired next hop without one matches any interface. `desired` has its devices
+  // resolved already (dev names are not compared, the ifindex and onlink flag are).
   bool matches(const RouteSpec& desired) const;
 };
 

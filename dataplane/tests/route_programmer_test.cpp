@@ -28,7 +28,11 @@ rib::Prefix pfx(const char* s) {
 }
 RouteSpec via(std::initializer_list<const char*> gws) {
   std::vector<NextHop> h;
-  for (auto* g : gws) h.push_back({addr(g), 0});
+  for (auto* g : gws) {
+    NextHop n;
+    n.gateway = addr(g);
+    h.push_back(n);
+  }
   return RouteSpec::unicast(h);
 }
 

@@ -1,0 +1,58 @@
+// A blocking rtnetlink request/response socket for the tunnel programmers: one request, then
+// its ack (or error, with the kernel's extended-ack text) or its whole dump. rtnetlink requests
+// are executed inside sendmsg, so the wait for an ack is the kernel's processing time, not I/O;
+// the tunnel state is one device and a few entries per node, so the event loop is held for
+// microseconds per change. (The route programmer, with a million routes, batches
+// asynchronously on NetlinkSocket instead.)
+#pragma once
+
+#include <linux/netlink.h>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "conf/result.hpp"
+
+namespace podnet::dataplane {
+
+// One message of a dump, copied out of the receive buffer.
+struct NetlinkMessage {
+  std::vector<uint8_t> bytes;
+  const nlmsghdr& header() const { return *reinterpret_cast<const nlmsghdr*>(bytes.data()); }
+};
+
+// The outcome of a request the kernel refused.
+struct NetlinkError {
+  int err = 0;          // errno
+  std::string message;  // strerror plus the kernel's extended-ack message, if any
+};
+
+class NetlinkChannel {
+ public:
+  NetlinkChannel() = default;
+  NetlinkChannel(const NetlinkChannel&) = delete;
+  NetlinkChannel& operator=(const NetlinkChannel&) = delete;
+  ~NetlinkChannel();
+
+  // Opens the socket in the calling thread's network namespace (where it stays).
+  Status open();
+  void close();
+  bool is_open() const { return fd_ >= 0; }
+  uint32_t next_seq() { return ++seq_; }
+
+  // Sends one request (NLM_F_ACK is added) and waits for its ack.
+  Result<Ok, NetlinkError> call(std::span<const uint8_t> message);
+  // Sends a dump request and collects every reply message up to NLMSG_DONE. A dump
+  // interrupted by a concurrent change (NLM_F_DUMP_INTR) is retried a few times.
+  Result<std::vector<NetlinkMessage>> dump(std::span<const uint8_t> request);
+
+ private:
+  Result<std::vector<NetlinkMessage>> dump_once(std::span<const uint8_t> request, bool& intr);
+  int fd_ = -1;
+  uint32_t seq_ = 0;
+  std::vector<uint8_t> buf_;
+};
+
+}  // namespace podnet::dataplane
