@@ -23,6 +23,9 @@ namespace podnet::dataplane {
 // followed; `onlink` (RTNH_F_ONLINK) makes the kernel take the gateway as on that link without
 // a covering connected route (the VXLAN tunnel IPs, another node's IP over tunl0).
 struct NextHop {
+  NextHop() = default;
+  NextHop(rib::Address gw, int index, std::string device = {}, bool on_link = false)
+      : gateway(gw), ifindex(index), dev(std::move(device)), onlink(on_link) {}
   rib::Address gateway;
   int ifindex = 0;
   std::string dev;  // resolved to ifindex by the programmer; "" = none
