@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <set>
 
 #include "bgp/fsm_text.hpp"
 
@@ -42,6 +44,12 @@ struct PeerManager::Peer {
   bool in_rib = false;  // add_peer was called (remove_peer owed at the end)
   bool up = false;      // registered and accepting routes
   bool eor_sent = false;
+  // Graceful restart (RFC 4724): the peer's capability in the last established session, the
+  // families whose End-of-RIB is still awaited, and the restart / stale-path timer.
+  std::optional<GracefulRestart> peer_gr;
+  std::set<rib::Family> eor_awaited;
+  std::unique_ptr<boost::asio::steady_timer> gr_timer;
+  uint64_t gr_gen = 0;
   // What the current session received: prefix/path id -> accepted.
   std::unordered_map<std::pair<rib::Prefix, uint32_t>, bool, PathKeyHash> received;
   uint64_t accepted = 0;
@@ -123,6 +131,8 @@ void PeerManager::start_peer(const PeerConfig& cfg) {
     }
   }
   p->session = std::make_unique<Session>(io_, std::move(sp), static_cast<SessionObserver&>(*this));
+  p->session->set_restarting(restarting_, true);
+  p->gr_timer = std::make_unique<boost::asio::steady_timer>(io_);
   Session* s = p->session.get();
   peers_.push_back(std::move(p));
   spdlog::info("peer {}: added ({} AS {}{})", cfg.name, cfg.address.to_string(), cfg.peer_as,
@@ -139,6 +149,8 @@ void PeerManager::remove_peer(std::size_t index, uint8_t cease_subcode) {
   raw->session->stop(cease_subcode);
   p = std::move(peers_.back());
   peers_.pop_back();
+  ++p->gr_gen;
+  p->gr_timer->cancel();
   if (p->in_rib) (void)rib_.remove_peer(p->id);
   if (!p->cfg.password.empty()) {
     const bool shared = std::any_of(peers_.begin(), peers_.end(), [&](const auto& o) {
@@ -236,6 +248,28 @@ void PeerManager::on_established(Session& s) {
   p->eor_sent = false;
   p->received.clear();
   p->accepted = 0;
+  // Graceful restart: the restart timer stops; stale routes of a family the peer no longer
+  // preserves go now, the others wait for its End-of-RIB (bounded by the stale-path timer).
+  ++p->gr_gen;
+  p->gr_timer->cancel();
+  p->peer_gr = open ? open->capabilities.graceful_restart : std::nullopt;
+  p->eor_awaited.clear();
+  for (rib::Family f : {rib::Family::v4, rib::Family::v6}) {
+    if (s.family_negotiated(f)) p->eor_awaited.insert(f);
+  }
+  if (rib_.stale_count(p->id) > 0) {
+    for (rib::Family f : {rib::Family::v4, rib::Family::v6}) {
+      const AfiSafi fam = f == rib::Family::v4 ? kIpv4Unicast : kIpv6Unicast;
+      bool preserved = false;
+      if (p->peer_gr) {
+        for (const auto& g : p->peer_gr->families) {
+          if (g.afi_safi == fam && g.forwarding_preserved) preserved = true;
+        }
+      }
+      if (!preserved || !s.family_negotiated(f)) (void)rib_.flush_stale(p->id, f);
+    }
+    if (rib_.stale_count(p->id) > 0) arm_gr_timer(*p, kStalePathSeconds, "stale-path");
+  }
   const ExportPolicy e = export_policy(*p);
   if (auto g = rib_.join_group(p->id, e.key(), e.export_fn()); !g) {
     spdlog::error("peer {}: rib: {}", p->cfg.name, g.error().message);
@@ -247,7 +281,27 @@ void PeerManager::on_down(Session& s) {
   Peer* p = find(s);
   if (!p || !p->up) return;
   p->up = false;
-  (void)rib_.peer_down(p->id);
+  // RFC 4724 §4.2: a peer that advertised graceful restart and whose session failed (no
+  // NOTIFICATION either way; Hold Timer Expired counts as a failure) keeps its routes, stale,
+  // for its restart time. Families it did not list go at once.
+  const uint16_t restart_time = p->peer_gr ? p->peer_gr->restart_time : 0;
+  if (restart_time > 0 && !s.down_with_notification()) {
+    (void)rib_.peer_down_retain(p->id);
+    for (rib::Family f : {rib::Family::v4, rib::Family::v6}) {
+      const AfiSafi fam = f == rib::Family::v4 ? kIpv4Unicast : kIpv6Unicast;
+      const bool listed = std::any_of(p->peer_gr->families.begin(), p->peer_gr->families.end(),
+                                      [&](const auto& g) { return g.afi_safi == fam; });
+      if (!listed) (void)rib_.flush_stale(p->id, f);
+    }
+    spdlog::info(
+        "peer {}: session lost; keeping {} routes as stale for up to {} s (graceful "
+        "restart)",
+        p->cfg.name, rib_.stale_count(p->id), restart_time);
+    arm_gr_timer(*p, restart_time, "restart");
+  } else {
+    (void)rib_.peer_down(p->id);
+  }
+  p->eor_awaited.clear();
   p->received.clear();
   p->accepted = 0;
   schedule();
@@ -256,6 +310,12 @@ void PeerManager::on_down(Session& s) {
 void PeerManager::on_update(Session& s, DecodedUpdate&& u) {
   Peer* p = find(s);
   if (!p || !p->up) return;
+  if (!u.treat_as_withdraw) {
+    if (auto eor = u.update.end_of_rib()) {
+      on_end_of_rib(*p, *eor);
+      return;
+    }
+  }
   for (const Nlri& n : u.withdrawals()) {
     (void)rib_.withdraw(p->id, n.prefix, n.path_id);
     auto it = p->received.find({n.prefix, n.path_id});
@@ -286,6 +346,52 @@ void PeerManager::on_update(Session& s, DecodedUpdate&& u) {
     }
   }
   schedule();
+}
+
+void PeerManager::on_end_of_rib(Peer& p, AfiSafi family) {
+  const rib::Family f = family == kIpv6Unicast ? rib::Family::v6 : rib::Family::v4;
+  if (family != kIpv4Unicast && family != kIpv6Unicast) return;
+  p.eor_awaited.erase(f);
+  const std::size_t stale = rib_.stale_count(p.id);
+  if (stale > 0) {
+    (void)rib_.flush_stale(p.id, f);
+    const std::size_t left = rib_.stale_count(p.id);
+    spdlog::info("peer {}: End-of-RIB ({}): {} stale routes removed", p.cfg.name,
+                 f == rib::Family::v4 ? "IPv4" : "IPv6", stale - left);
+    if (left == 0) {
+      ++p.gr_gen;
+      p.gr_timer->cancel();
+    }
+  }
+  schedule();
+}
+
+void PeerManager::arm_gr_timer(Peer& p, int seconds, const char* what) {
+  const uint64_t gen = ++p.gr_gen;
+  p.gr_timer->expires_after(std::chrono::seconds(seconds));
+  std::weak_ptr<bool> alive = alive_;
+  Peer* raw = &p;
+  p.gr_timer->async_wait([this, alive, raw, gen, what](const boost::system::error_code& ec) {
+    if (ec || alive.expired() || raw->gr_gen != gen) return;
+    const std::size_t n = rib_.stale_count(raw->id);
+    if (n == 0) return;
+    spdlog::warn("peer {}: graceful restart {} timer expired: removing {} stale routes",
+                 raw->cfg.name, what, n);
+    (void)rib_.flush_stale(raw->id);
+    schedule();
+  });
+}
+
+void PeerManager::set_restarting(bool restarting) {
+  restarting_ = restarting;
+  for (auto& p : peers_) p->session->set_restarting(restarting, true);
+}
+
+bool PeerManager::initial_sync_done() const {
+  for (const auto& p : peers_) {
+    if (p->up && !p->eor_awaited.empty()) return false;
+  }
+  return true;
 }
 
 void PeerManager::on_route_refresh(Session& s, AfiSafi) {

@@ -67,6 +67,16 @@ class PeerManager : private SessionObserver {
   // The daemon changed the RIB (e.g. local origination): process it and export.
   void kick();
 
+  // Graceful restart, restarting speaker (RFC 4724 §4.1): while set, OPENs carry the Restart
+  // State bit and the Forwarding State bit for every family (the daemon kept the kernel
+  // routes of its previous run). The daemon clears it once initial_sync_done().
+  void set_restarting(bool restarting);
+  // Every configured peer that is established has sent End-of-RIB for every family it
+  // negotiated (peers not established don't hold it up: the daemon bounds the wait).
+  bool initial_sync_done() const;
+  // Time peers' stale routes are kept, after their session came back, for End-of-RIB.
+  static constexpr int kStalePathSeconds = 360;
+
   const Status& listen_status() const { return listen_status_; }
   uint16_t listen_port() const { return listener_.port(); }
   // Test hook: stop / resume reading from one peer's socket.
@@ -83,6 +93,8 @@ class PeerManager : private SessionObserver {
   void on_writable(Session& s) override;
 
   void on_accept(boost::asio::ip::tcp::socket socket);
+  void on_end_of_rib(Peer& p, AfiSafi family);
+  void arm_gr_timer(Peer& p, int seconds, const char* what);
   void start_peer(const PeerConfig& cfg);
   void remove_peer(std::size_t index, uint8_t cease_subcode);
   Peer* find(const Session& s);
@@ -102,6 +114,7 @@ class PeerManager : private SessionObserver {
   rib::PeerId next_id_ = 1;
   bool scheduled_ = false;
   bool stopped_ = false;
+  bool restarting_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -195,6 +195,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     spdlog::warn("peer {}: sent NOTIFICATION {}", name_, text);
     why_ =
         n.notification.code == fsm::err::kHoldTimerExpired ? "Hold timer expired" : "Sent: " + text;
+    // A hold timer expiry is a failure of the peer, not a decision: graceful restart applies.
+    if (n.notification.code != fsm::err::kHoldTimerExpired) notified_ = true;
     // The session ends: what is still queued would only delay the NOTIFICATION.
     drop_unwritten();
     enqueue(std::make_shared<const std::vector<uint8_t>>(encode_notification(NotificationMessage{
@@ -218,7 +220,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
   void run(const fsm::act::ReleaseResources&) {}
   void run(const fsm::act::DeleteRoutes&) {
-    if (owner_) owner_->observer_.on_down(*owner_);
+    if (!owner_) return;
+    owner_->down_with_notification_ = notified_;
+    owner_->observer_.on_down(*owner_);
   }
   void run(const fsm::act::ProcessUpdate&) {
     if (owner_ && pending_update_)
@@ -354,6 +358,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     const std::string text = notification_name(n.code, n.subcode);
     spdlog::warn("peer {}: received NOTIFICATION {}", name_, text);
     why_ = "Received: " + text;
+    notified_ = true;
     step(fsm::notification_event(fsm::Notification{n.code, n.subcode, n.data}));
   }
   void on_message(KeepaliveMessage&) { step(fsm::ev::KeepAliveMsg{}); }
@@ -461,6 +466,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<OpenMessage> peer_open_;
   std::optional<DecodedUpdate> pending_update_;
   std::string why_;
+  bool notified_ = false;  // a NOTIFICATION (other than hold timer expiry) was sent or received
   Clock::time_point state_since_ = Clock::now();
 };
 
@@ -491,6 +497,13 @@ Session::Session(asio::io_context& io, SessionParams params, SessionObserver& ob
     c.graceful_restart = gr;
   }
   fsm_config_.local_capabilities = fsm_capabilities(c);
+}
+
+void Session::set_restarting(bool restarting, bool forwarding_preserved) {
+  auto& gr = local_open_.capabilities.graceful_restart;
+  if (!gr) return;
+  gr->restart_state = restarting;
+  for (auto& f : gr->families) f.forwarding_preserved = restarting && forwarding_preserved;
 }
 
 Session::~Session() {

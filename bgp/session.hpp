@@ -83,6 +83,13 @@ class Session {
   fsm::State state() const;
   double state_seconds() const;
   const std::string& last_error() const { return last_error_; }
+  // Whether the session that just went down ended with a NOTIFICATION sent or received (other
+  // than Hold Timer Expired): valid inside SessionObserver::on_down. RFC 4724 helpers keep
+  // the routes of a peer whose session failed without one.
+  bool down_with_notification() const { return down_with_notification_; }
+  // Graceful restart as the restarting speaker: the OPENs of new connections carry the
+  // Restart State bit and, per family, the Forwarding State bit.
+  void set_restarting(bool restarting, bool forwarding_preserved);
   const CodecContext& codec() const;
   const OpenMessage* peer_open() const;
   const OpenMessage& local_open() const { return local_open_; }
@@ -115,6 +122,7 @@ class Session {
   bool enabled_ = false;
   bool reading_paused_ = false;
   std::string last_error_;
+  bool down_with_notification_ = false;
   std::chrono::steady_clock::time_point idle_since_ = std::chrono::steady_clock::now();
   SessionCounters counters_;
 };

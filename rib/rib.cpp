@@ -9,6 +9,26 @@ namespace {
 Error unknown_peer(PeerId id) {
   return make_error(Errc::not_found, "rib: unknown peer " + std::to_string(id));
 }
+// Moves every route of `from` (of `family`, or all) into `to`, keeping what `to` holds for
+// the same key (the newer session's route wins over an older session's).
+void fold_into(AdjRibIn& from, AdjRibIn& to, std::optional<Family> family = std::nullopt) {
+  std::vector<std::pair<PathKey, AttrRef>> moved;
+  if (!family) {
+    if (to.empty()) {
+      std::swap(from, to);
+      return;
+    }
+    from.take(from.size(), moved);
+  } else {
+    for (const auto& [k, a] : from.table()) {
+      if (k.prefix.family() == *family) moved.emplace_back(k, a);
+    }
+    for (const auto& [k, a] : moved) from.withdraw(k);
+  }
+  for (auto& [k, a] : moved) {
+    if (to.find(k) == nullptr) to.replace(k, std::move(a));
+  }
+}
 }  // namespace
 
 Rib::Rib(RibOptions opt) : opt_(opt), loc_(opt.decision), out_(loc_, store_) {
@@ -61,15 +81,35 @@ Status Rib::peer_down(PeerId id) {
   if (s == nullptr || id == kLocalPeer) return unknown_peer(id);
   out_.leave(id);
   s->up = false;
-  if (s->draining.empty()) {
-    std::swap(s->in, s->draining);
-  } else {
-    // Down again before the last teardown finished: fold the live routes into it.
-    std::vector<std::pair<PathKey, AttrRef>> live;
-    s->in.take(s->in.size(), live);
-    for (auto& [k, a] : live) s->draining.replace(k, std::move(a));
-  }
+  // Down again before the last teardown finished: the live routes join it. So do routes
+  // still kept stale from an earlier graceful restart: this end is not graceful.
+  fold_into(s->in, s->draining);
+  fold_into(s->stale, s->draining);
   return ok_status();
+}
+
+Status Rib::peer_down_retain(PeerId id) {
+  PeerState* s = find_peer(id);
+  if (s == nullptr || id == kLocalPeer) return unknown_peer(id);
+  out_.leave(id);
+  s->up = false;
+  // The live routes join the stale ones: the paths in the Loc-RIB stay as they are.
+  std::vector<std::pair<PathKey, AttrRef>> live;
+  s->in.take(s->in.size(), live);
+  for (auto& [k, a] : live) s->stale.replace(k, std::move(a));
+  return ok_status();
+}
+
+Status Rib::flush_stale(PeerId id, std::optional<Family> family) {
+  PeerState* s = find_peer(id);
+  if (s == nullptr || id == kLocalPeer) return unknown_peer(id);
+  fold_into(s->stale, s->draining, family);
+  return ok_status();
+}
+
+std::size_t Rib::stale_count(PeerId id) const {
+  auto it = peers_.find(id);
+  return it == peers_.end() ? 0 : it->second->stale.size();
 }
 
 Status Rib::remove_peer(PeerId id) {
@@ -91,6 +131,7 @@ Status Rib::update(PeerId peer, const Prefix& p, AttrRef attrs, uint32_t path_id
   PathKey k{p, path_id};
   // The new session's route replaces the stale one of the old session in place.
   s->draining.withdraw(k);
+  s->stale.withdraw(k);
   if (s->in.replace(k, attrs) == InChange::unchanged) return ok_status();
   loc_.set(p, s->info, path_id, std::move(attrs));
   return ok_status();
@@ -105,6 +146,7 @@ Status Rib::withdraw(PeerId peer, const Prefix& p, uint32_t path_id) {
   if (s == nullptr || !s->up) return unknown_peer(peer);
   PathKey k{p, path_id};
   bool stale = s->draining.withdraw(k) == InChange::removed;
+  stale = s->stale.withdraw(k) == InChange::removed || stale;
   if (s->in.withdraw(k) == InChange::removed || stale) loc_.remove(p, peer, path_id);
   return ok_status();
 }
@@ -274,7 +316,10 @@ RibStats Rib::stats() const {
   st.paths = loc_.path_count();
   st.attribute_sets = store_.size();
   st.staged = loc_.staged();
-  for (const auto& [id, s] : peers_) st.draining += s->draining.size();
+  for (const auto& [id, s] : peers_) {
+    st.draining += s->draining.size();
+    st.stale += s->stale.size();
+  }
   return st;
 }
 

@@ -48,6 +48,7 @@ struct RibStats {
   std::size_t attribute_sets = 0;  // distinct interned sets alive (Adj-RIB-In and -Out)
   std::size_t staged = 0;          // prefixes waiting for a decision
   std::size_t draining = 0;        // routes of downed peers not yet removed
+  std::size_t stale = 0;           // routes kept for restarting peers (graceful restart)
 };
 
 class Rib {
@@ -69,6 +70,17 @@ class Rib {
   // The session went down: all its routes are withdrawn (in slices, by process()), it leaves
   // its update group, and update()/withdraw() are refused until add_peer() again.
   Status peer_down(PeerId id);
+  // Graceful restart helper (RFC 4724 §4.2): the session went down but the peer preserves
+  // its forwarding state, so its routes stay in the Loc-RIB (and the kernel), marked stale,
+  // until the next session replaces them, flush_stale() removes what it did not, or the
+  // restart timer (the BGP layer's) runs out and flush_stale() removes all. Down again while
+  // routes are still stale (consecutive restarts) keeps them stale: nothing is flushed early.
+  Status peer_down_retain(PeerId id);
+  // Removes the stale routes of `id` (of one family, or all), in slices like peer_down():
+  // on End-of-RIB, when the new session does not preserve forwarding state, or on timeout.
+  Status flush_stale(PeerId id, std::optional<Family> family = std::nullopt);
+  // Stale routes of `id` still waiting (0 for an unknown peer).
+  std::size_t stale_count(PeerId id) const;
   // peer_down, then forgets the peer once its routes are gone.
   Status remove_peer(PeerId id);
   const PeerInfo* peer(PeerId id) const;
@@ -124,6 +136,7 @@ class Rib {
     PeerInfo info;
     AdjRibIn in;
     AdjRibIn draining;  // routes of the previous session, removed in slices
+    AdjRibIn stale;     // graceful restart: routes of the previous session, kept for now
     bool up = false;    // a session is established: updates are accepted
     bool remove_when_drained = false;
   };

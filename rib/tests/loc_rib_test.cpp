@@ -224,6 +224,79 @@ TEST_F(LocRibTest, NewSessionWhileTheOldOneIsStillDraining) {
   EXPECT_EQ(rib.routes_from(1, std::nullopt, 0).size(), 1u);
 }
 
+TEST_F(LocRibTest, GracefulRestartKeepsRoutesUntilFlushed) {
+  Prefix a = nth_prefix(1), b = nth_prefix(2), v6 = pfx("fd00:1::/122");
+  ASSERT_TRUE(rib.update(1, a, attrs({}, "10.0.0.1")).ok());
+  ASSERT_TRUE(rib.update(1, b, attrs({}, "10.0.0.1")).ok());
+  ASSERT_TRUE(rib.update(1, v6, attrs({}, "10.0.0.1")).ok());
+  run();
+  rec.calls.clear();
+
+  ASSERT_TRUE(rib.peer_down_retain(1).ok());
+  EXPECT_FALSE(rib.update(1, a, attrs({}, "10.0.0.1")).ok());  // down: refused
+  run();
+  EXPECT_TRUE(rec.calls.empty());  // observers (the kernel) see nothing: forwarding goes on
+  EXPECT_EQ(rib.stale_count(1), 3u);
+  EXPECT_EQ(rib.stats().stale, 3u);
+  EXPECT_EQ(rib.best(a).size(), 1u);
+
+  // Consecutive restart: down again before the first restart finished still keeps them.
+  ASSERT_TRUE(rib.add_peer(peer(1, PeerKind::ibgp, "10.0.0.1", 1, 64512)).ok());
+  AttrRef fresh = rib.intern(attrs({}, "10.0.0.100"));
+  ASSERT_TRUE(rib.update(1, a, fresh).ok());  // re-learned: no longer stale
+  EXPECT_EQ(rib.stale_count(1), 2u);
+  ASSERT_TRUE(rib.peer_down_retain(1).ok());
+  run();
+  EXPECT_EQ(rib.stale_count(1), 3u);  // a (from the second session) joined b and v6
+  ASSERT_EQ(rib.best(a).size(), 1u);
+  EXPECT_EQ(rib.best(a)[0].attrs, fresh);
+  rec.calls.clear();
+
+  // Third session: re-learns a; End-of-RIB for IPv4 removes b only; v6 waits for its own.
+  ASSERT_TRUE(rib.add_peer(peer(1, PeerKind::ibgp, "10.0.0.1", 1, 64512)).ok());
+  ASSERT_TRUE(rib.update(1, a, fresh).ok());
+  ASSERT_TRUE(rib.flush_stale(1, Family::v4).ok());
+  run();
+  EXPECT_EQ(rib.best(a).size(), 1u);
+  EXPECT_TRUE(rib.best(b).empty());
+  EXPECT_EQ(rib.best(v6).size(), 1u);
+  EXPECT_EQ(rib.stale_count(1), 1u);
+  ASSERT_EQ(rec.total(), 1u);  // only b changed
+  EXPECT_EQ(rec.calls[0][0].prefix, b);
+
+  // A withdrawal from the new session removes a stale route at once.
+  ASSERT_TRUE(rib.withdraw(1, v6).ok());
+  run();
+  EXPECT_TRUE(rib.best(v6).empty());
+  EXPECT_EQ(rib.stale_count(1), 0u);
+}
+
+TEST_F(LocRibTest, NonGracefulDownFlushesStaleRoutesToo) {
+  ASSERT_TRUE(rib.update(1, nth_prefix(1), attrs({}, "10.0.0.1")).ok());
+  run();
+  ASSERT_TRUE(rib.peer_down_retain(1).ok());
+  ASSERT_TRUE(rib.add_peer(peer(1, PeerKind::ibgp, "10.0.0.1", 1, 64512)).ok());
+  ASSERT_TRUE(rib.update(1, nth_prefix(2), attrs({}, "10.0.0.1")).ok());
+  ASSERT_TRUE(rib.peer_down(1).ok());  // e.g. a NOTIFICATION: no helping
+  run();
+  EXPECT_TRUE(rib.best(nth_prefix(1)).empty());
+  EXPECT_TRUE(rib.best(nth_prefix(2)).empty());
+  EXPECT_EQ(rib.stale_count(1), 0u);
+  EXPECT_EQ(rib.stats().paths, 0u);
+}
+
+TEST_F(LocRibTest, RestartTimerExpiryFlushesEverything) {
+  for (uint32_t i = 0; i < 300; ++i)
+    ASSERT_TRUE(rib.update(1, nth_prefix(i), attrs({}, "10.0.0.1")).ok());
+  run();
+  ASSERT_TRUE(rib.peer_down_retain(1).ok());
+  ASSERT_TRUE(rib.flush_stale(1).ok());
+  int slices = 0;
+  while (rib.process(100)) ++slices;
+  EXPECT_GE(slices, 2);  // bounded slices, like any teardown
+  EXPECT_EQ(rib.stats().paths, 0u);
+}
+
 TEST_F(LocRibTest, RemovePeerForgetsItAfterItsRoutesAreGone) {
   ASSERT_TRUE(rib.update(2, nth_prefix(1), attrs({}, "10.0.0.2")).ok());
   run();
