@@ -1,6 +1,6 @@
 // The datastore interface: a key/value store of resource documents with revisions,
 // list + watch, and compare-and-swap. Two backends implement it: a directory of YAML files
-// (directory_store.hpp) and etcd v3 (its own issue).
+// (directory_store.hpp) and etcd v3 (etcd_store.hpp).
 //
 // Keys are resource paths, the same shape as Calico's etcd keys below the prefix:
 //   "<plural>/<name>"              cluster-scoped, e.g. "ippools/default-ipv4-ippool"
@@ -78,9 +78,17 @@ class Datastore {
   using WatchCallback = std::function<void(const std::vector<WatchEvent>& events, bool initial)>;
   virtual Result<std::unique_ptr<Watch>> watch(boost::asio::io_context& io,
                                                const std::string& prefix, WatchCallback cb) = 0;
+
+  // Why the store cannot be reached right now, or nullopt while it can (for podnetd's /readyz).
+  // A remote backend (etcd) sets it while its last call or any of its live watches failed to
+  // reach a server, and clears it once they reach one again (a watch then catches up by
+  // itself). Thread-safe; cheap enough to call on every probe. The directory backend is
+  // always reachable.
+  virtual std::optional<std::string> unavailable_reason() const { return std::nullopt; }
 };
 
-// Parses "dir:PATH" or "etcd:URL" (a bare path means dir:). Opens the backend.
+// Parses "dir:PATH" or "etcd:URL[,URL...][?options]" (a bare path means dir:; etcd options in
+// etcd_options.hpp). Opens the backend; the etcd backend does not contact etcd until used.
 Result<std::unique_ptr<Datastore>> open_datastore(const std::string& spec);
 
 }  // namespace podnet::store

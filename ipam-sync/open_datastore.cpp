@@ -3,13 +3,16 @@
 
 #include "ipam-sync/datastore.hpp"
 #include "ipam-sync/directory_store.hpp"
+#include "ipam-sync/etcd_store.hpp"
 
 namespace podnet::store {
 
 Result<std::unique_ptr<Datastore>> open_datastore(const std::string& spec) {
   std::string path = spec;
   if (spec.starts_with("etcd:")) {
-    return make_error(Errc::unavailable, "etcd v3 backend not built in this version");
+    auto store = EtcdStore::open(spec.substr(5));
+    if (!store.ok()) return store.error();
+    return std::unique_ptr<Datastore>(std::move(store.value()));
   }
   if (spec.starts_with("dir:")) path = spec.substr(4);
   if (path.empty()) {
