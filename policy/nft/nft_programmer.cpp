@@ -1,0 +1,261 @@
+#include "policy/nft/nft_programmer.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "policy/nft/batch.hpp"
+#include "policy/nft/nl_session.hpp"
+#include "policy/nft/state.hpp"
+
+namespace podnet::policy::nft {
+
+namespace {
+
+// Named sets a chain's rules refer to: a set replaced in place forces those chains to be
+// rewritten (their rules must let go of the old set before it can be deleted).
+std::set<std::string> referenced_sets(const Chain& c) {
+  std::set<std::string> out;
+  for (const auto& r : c.rules) {
+    for (const auto& m : r.match) {
+      if (auto* a = std::get_if<AddrMatch>(&m); a && !a->values.set.empty())
+        out.insert(a->values.set);
+      if (auto* p = std::get_if<PortMatch>(&m); p && !p->values.set.empty())
+        out.insert(p->values.set);
+      if (auto* n = std::get_if<AddrProtoPortMatch>(&m)) out.insert(n->set);
+    }
+    for (const auto& s : r.stmt)
+      if (auto* v = std::get_if<VmapLookup>(&s)) out.insert(v->map);
+  }
+  return out;
+}
+
+template <class T>
+std::vector<T> minus(const std::vector<T>& a, const std::vector<T>& b) {
+  std::vector<T> out;
+  std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
+}  // namespace
+
+Programmer::Programmer(Options opts) : opts_(opts) {}
+Programmer::~Programmer() = default;
+
+Result<std::unique_ptr<Programmer>> Programmer::create(Options opts) {
+  auto nl = NlSession::open();
+  if (!nl) return nl.error();
+  std::unique_ptr<Programmer> p(new Programmer(opts));
+  p->nl_ = std::move(*nl);
+  return p;
+}
+
+std::vector<uint64_t> Programmer::handles(const std::string& chain) const {
+  if (!state_) return {};
+  auto it = state_->chains.find(chain);
+  return it == state_->chains.end() ? std::vector<uint64_t>{} : it->second.handles;
+}
+
+Result<ApplyStats> Programmer::apply(const Table& desired) {
+  if (opts_.validate)
+    if (Status st = validate(desired); !st) return st.error();
+  if (applied_ && (applied_->family != desired.family || applied_->name != desired.name)) {
+    if (Status st = remove(); !st) return st.error();
+  }
+  if (!applied_) {
+    // Start-up (or after remove()): adopt a matching leftover, else replace it atomically.
+    auto snap = nl_->snapshot(desired.family, desired.name);
+    if (!snap) return snap.error();
+    if (snap->exists) {
+      if (differences(desired_state(desired), *snap, false).empty()) {
+        applied_ = desired;
+        state_ = std::make_unique<State>(std::move(*snap));
+        ApplyStats stats;
+        stats.adopted = true;
+        return stats;
+      }
+      return converge(State{}, desired, true);
+    }
+    return converge(State{}, desired, false);
+  }
+  return converge(*state_, desired, false);
+}
+
+Result<ApplyStats> Programmer::converge(const State& from, const Table& desired, bool replace) {
+  const State want = desired_state(desired);
+  ApplyStats stats;
+  // Sequence numbers: the batch may use one per message plus begin/end; reserve generously.
+  Batch b(desired.family, desired.name, nl_->next_seq(0));
+
+  if (replace) {
+    // Idempotent add, then delete: the leftover goes whatever it holds; then build anew.
+    b.add_table();
+    b.del_table();
+    stats.replaced = true;
+  }
+  if (!from.exists) b.add_table();
+
+  std::vector<std::string> new_sets, replaced_sets, removed_sets;
+  for (const auto& s : desired.sets) {
+    auto it = from.sets.find(s.name);
+    if (it == from.sets.end())
+      new_sets.push_back(s.name);
+    else if (!it->second.same_shape(want.sets.at(s.name)))
+      replaced_sets.push_back(s.name);
+  }
+  for (const auto& [name, s] : from.sets)
+    if (!want.sets.count(name)) removed_sets.push_back(name);
+
+  const std::set<std::string> replaced_set_names(replaced_sets.begin(), replaced_sets.end());
+  std::vector<const Chain*> new_chains, rewrite, replaced_base;
+  std::vector<std::string> removed_chains;
+  for (const auto& c : desired.chains) {
+    auto it = from.chains.find(c.name);
+    if (it == from.chains.end()) {
+      new_chains.push_back(&c);
+      continue;
+    }
+    bool uses_replaced = false;
+    for (const auto& n : referenced_sets(c)) uses_replaced |= replaced_set_names.count(n) > 0;
+    if (it->second.base != c.base) replaced_base.push_back(&c);
+    if (it->second.base != c.base || it->second.tags != want.chains.at(c.name).tags ||
+        uses_replaced)
+      rewrite.push_back(&c);
+  }
+  for (const auto& [name, c] : from.chains)
+    if (!want.chains.count(name)) removed_chains.push_back(name);
+
+  // 1. New sets (with their elements) and new chains, so rules and map elements can refer to
+  //    them.
+  //    Chains before elements: a verdict map's elements name chains.
+  for (const auto& name : new_sets) b.add_set(name, want.sets.at(name));
+  for (const Chain* c : new_chains) b.add_chain(c->name, c->base);
+  for (const auto& name : new_sets) {
+    const SetState& s = want.sets.at(name);
+    b.add_elems(name, s.elems);
+    stats.elements_added += s.elems.size();
+  }
+  // 2. Element changes in kept sets (removals first: an interval may be re-cut).
+  for (const auto& [name, s] : want.sets) {
+    auto it = from.sets.find(name);
+    if (it == from.sets.end() || replaced_set_names.count(name)) continue;
+    auto gone = minus(it->second.elems, s.elems);
+    auto added = minus(s.elems, it->second.elems);
+    b.del_elems(name, gone);
+    b.add_elems(name, added);
+    stats.elements_removed += gone.size();
+    stats.elements_added += added.size();
+  }
+  // 3. Flush chains being rewritten or removed: their rules let go of sets and chains.
+  for (const Chain* c : rewrite) b.flush_chain(c->name);
+  for (const auto& name : removed_chains) b.flush_chain(name);
+  // 4. Sets whose type changed, and base chains whose hook changed, are re-created.
+  for (const auto& name : replaced_sets) {
+    const SetState& s = want.sets.at(name);
+    b.del_set(name);
+    b.add_set(name, s);
+    b.add_elems(name, s.elems);
+    stats.elements_added += s.elems.size();
+  }
+  for (const Chain* c : replaced_base) {
+    b.del_chain(c->name);
+    b.add_chain(c->name, c->base);
+  }
+  // 5. Rules of new and rewritten chains.
+  for (const auto* group : {&new_chains, &rewrite})
+    for (const Chain* c : *group)
+      for (const auto& r : c->rules) {
+        if (Status st = b.add_rule(c->name, r); !st) return st.error();
+        ++stats.rules_added;
+      }
+  // 6. What is gone: sets first (a removed map may still point at a removed chain).
+  for (const auto& name : removed_sets) b.del_set(name);
+  for (const auto& name : removed_chains) b.del_chain(name);
+
+  stats.sets_added = new_sets.size();
+  stats.sets_removed = removed_sets.size();
+  stats.sets_replaced = replaced_sets.size();
+  stats.chains_added = new_chains.size();
+  stats.chains_removed = removed_chains.size();
+  stats.chains_rewritten = rewrite.size();
+  for (const Chain* c : rewrite) stats.rewritten.push_back(c->name);
+
+  if (b.empty()) {  // nothing differs: no transaction at all
+    applied_ = desired;
+    if (!state_ || state_.get() != &from) state_ = std::make_unique<State>(from);
+    return stats;
+  }
+  b.finish();
+  stats.messages = b.messages();
+  stats.bytes = b.bytes();
+  nl_->next_seq(b.end_seq() - b.first_seq());
+  if (Status st = nl_->send(b); !st) return st.error();
+
+  // Committed. Record the new state; untouched chains keep their handles, the others are read
+  // back (one dump per chain for a small change, one table dump for a large one).
+  auto next = std::make_unique<State>(want);
+  for (auto& [name, cs] : next->chains) {
+    auto it = from.chains.find(name);
+    if (it != from.chains.end() && it->second.tags == cs.tags && it->second.base == cs.base)
+      cs.handles = it->second.handles;
+  }
+  std::vector<std::string> reread;
+  for (const auto* group : {&new_chains, &rewrite})
+    for (const Chain* c : *group)
+      if (!c->rules.empty()) reread.push_back(c->name);
+  std::map<std::string, RuleHandles> got;
+  if (reread.size() > 8) {
+    auto all = nl_->rules(desired.family, desired.name);
+    if (!all) return all.error();
+    got = std::move(*all);
+  } else {
+    for (const auto& name : reread) {
+      auto one = nl_->rules(desired.family, desired.name, name);
+      if (!one) return one.error();
+      got[name] = std::move((*one)[name]);
+    }
+  }
+  for (const auto& name : reread) next->chains[name].handles = got[name].handles;
+  applied_ = desired;
+  state_ = std::move(next);
+  return stats;
+}
+
+Result<std::vector<std::string>> Programmer::verify() {
+  if (!applied_) return make_error(Errc::invalid, "nothing applied yet");
+  auto snap = nl_->snapshot(applied_->family, applied_->name);
+  if (!snap) return snap.error();
+  return differences(*state_, *snap, true);
+}
+
+Result<ApplyStats> Programmer::repair() {
+  if (!applied_) return make_error(Errc::invalid, "nothing applied yet");
+  auto snap = nl_->snapshot(applied_->family, applied_->name);
+  if (!snap) return snap.error();
+  // Chains whose rules podnet wrote but whose handles changed were replaced behind our back:
+  // their tags may match, so force a rewrite by forgetting their tags.
+  for (auto& [name, cs] : snap->chains) {
+    auto it = state_->chains.find(name);
+    if (it != state_->chains.end() && it->second.tags == cs.tags &&
+        it->second.handles != cs.handles)
+      cs.tags.clear();
+  }
+  const Table desired = *applied_;
+  return converge(*snap, desired, false);
+}
+
+Status Programmer::remove() {
+  if (!applied_) return ok_status();
+  Batch b(applied_->family, applied_->name, nl_->next_seq(0));
+  b.add_table();  // idempotent: the delete then cannot fail on a table already gone
+  b.del_table();
+  b.finish();
+  nl_->next_seq(b.end_seq() - b.first_seq());
+  if (Status st = nl_->send(b); !st) return st;
+  applied_.reset();
+  state_.reset();
+  return ok_status();
+}
+
+}  // namespace podnet::policy::nft
