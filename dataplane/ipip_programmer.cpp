@@ -43,9 +43,9 @@ std::optional<std::string> kind_probe_verdict(const std::string& kind, int err,
       struct stat st {};
       bool loaded = ::stat(("/sys/module/" + kind).c_str(), &st) == 0;
       return "the kernel has no " + kind + " support (" + kernel_message +
-             (loaded ? ""
-                     : "; /sys/module/" + kind + " absent: module not loaded and could not be") +
-             (loaded ? ")" : ")");
+             (loaded ? ")"
+                     : "; no /sys/module/" + kind +
+                           ": the module is not loaded and could not be loaded)");
     }
     case EPERM:
       return "cannot create " + kind + " devices: " + kernel_message + " (needs CAP_NET_ADMIN)";

@@ -12,9 +12,7 @@
 
 namespace podnet::dataplane {
 
-namespace {
-
-std::string ack_text(const nlmsghdr& h, int err) {
+std::string netlink_error_text(const nlmsghdr& h, int err) {
   std::string out = std::strerror(err);
   if (!(h.nlmsg_flags & NLM_F_ACK_TLVS)) return out;
   const auto* e = static_cast<const nlmsgerr*>(NLMSG_DATA(&h));
@@ -26,6 +24,8 @@ std::string ack_text(const nlmsghdr& h, int err) {
   if (auto m = tlvs.str(NLMSGERR_ATTR_MSG); m && !m->empty()) out += ": " + *m;
   return out;
 }
+
+namespace {
 
 uint32_t seq_of(std::span<const uint8_t> msg) {
   uint32_t seq = 0;
@@ -88,7 +88,7 @@ Result<Ok, NetlinkError> NetlinkChannel::call(std::span<const uint8_t> message) 
       if (r->nlmsg_len < NLMSG_LENGTH(sizeof(nlmsgerr))) return NetlinkError{EPROTO, "short ack"};
       int err = -static_cast<const nlmsgerr*>(NLMSG_DATA(r))->error;
       if (err == 0) return Ok{};
-      return NetlinkError{err, ack_text(*r, err)};
+      return NetlinkError{err, netlink_error_text(*r, err)};
     }
   }
 }
@@ -121,7 +121,7 @@ Result<std::vector<NetlinkMessage>> NetlinkChannel::dump_once(std::span<const ui
       if (r->nlmsg_type == NLMSG_DONE) return out;
       if (r->nlmsg_type == NLMSG_ERROR) {
         int err = -static_cast<const nlmsgerr*>(NLMSG_DATA(r))->error;
-        return make_error(Errc::io, "netlink dump: " + ack_text(*r, err));
+        return make_error(Errc::io, "netlink dump: " + netlink_error_text(*r, err));
       }
       const auto* p = reinterpret_cast<const uint8_t*>(r);
       out.push_back(NetlinkMessage{{p, p + r->nlmsg_len}});

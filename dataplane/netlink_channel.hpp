@@ -17,6 +17,10 @@
 
 namespace podnet::dataplane {
 
+// The reason text of an NLMSG_ERROR carrying `err`: strerror, plus the kernel's extended-ack
+// message if there is one.
+std::string netlink_error_text(const nlmsghdr& h, int err);
+
 // One message of a dump, copied out of the receive buffer.
 struct NetlinkMessage {
   std::vector<uint8_t> bytes;

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "dataplane/netlink_channel.hpp"
 #include "rib/rib.hpp"
 
 namespace podnet::dataplane {
@@ -24,32 +25,6 @@ const char* route_state_name(RouteState s) {
   }
   return "?";
 }
-
-namespace {
-
-// The reason text of an NLMSG_ERROR: strerror, plus the kernel's extended-ack message if any.
-std::string error_text(const nlmsghdr& h, int err) {
-  std::string out = std::strerror(err);
-  if (!(h.nlmsg_flags & NLM_F_ACK_TLVS)) return out;
-  const auto* e = static_cast<const nlmsgerr*>(NLMSG_DATA(&h));
-  // With NETLINK_CAP_ACK the echoed request is only its header (unless NLM_F_CAPPED says no).
-  std::size_t off = (h.nlmsg_flags & NLM_F_CAPPED)
-                        ? NLMSG_HDRLEN + sizeof(nlmsgerr)
-                        : NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(int) + e->msg.nlmsg_len);
-  if (off >= h.nlmsg_len) return out;
-  int len = static_cast<int>(h.nlmsg_len - off);
-  auto* a = reinterpret_cast<const rtattr*>(reinterpret_cast<const uint8_t*>(&h) + off);
-  for (; RTA_OK(a, len); a = RTA_NEXT(a, len)) {
-    if (a->rta_type == NLMSGERR_ATTR_MSG && RTA_PAYLOAD(a) > 1) {
-      out += ": ";
-      out += std::string(static_cast<const char*>(RTA_DATA(a)),
-                         strnlen(static_cast<const char*>(RTA_DATA(a)), RTA_PAYLOAD(a)));
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 RouteProgrammer::RouteProgrammer(boost::asio::io_context& io, ProgrammerOptions opt)
     : io_(io), opt_(std::move(opt)), cmd_(io), events_(io) {
@@ -288,7 +263,7 @@ void RouteProgrammer::on_reply(const nlmsghdr& h) {
       request_resync();
       return;
     }
-    on_ack(h.nlmsg_seq, err, err ? error_text(h, err) : std::string());
+    on_ack(h.nlmsg_seq, err, err ? netlink_error_text(h, err) : std::string());
     return;
   }
   if (dumping_ && link_dump_seq_ && h.nlmsg_seq == link_dump_seq_) {

@@ -260,6 +260,33 @@ TEST_F(VxlanLabTest, DeviceDeletedByHandIsRecreatedAndWrongVniReplaced) {
   EXPECT_EQ(lab_.out(a, "ip link show vxlan.calico 2>/dev/null"), "");
 }
 
+TEST_F(VxlanLabTest, RouteWaitsForTheDeviceThenInstalls) {
+  // Routes first, device later (the order the daemon may well see them in).
+  {
+    TwoNodeLab::Enter in(lab_.node('a'));
+    ASSERT_TRUE(in.ok());
+    routes_[0] = std::make_unique<RouteProgrammer>(io_);
+    ASSERT_TRUE(routes_[0]->start());
+  }
+  route(kA, kB, encap::Mode::always);
+  ASSERT_TRUE(settle());
+  auto st = rp('a').route(pfx(kB.block));
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->state, RouteState::failed);
+  EXPECT_NE(st->error.find("vxlan.calico"), std::string::npos) << st->error;
+
+  {
+    TwoNodeLab::Enter in(lab_.node('a'));
+    vxlan_[0] = std::make_unique<VxlanProgrammer>(io_);
+    vxlan_[0]->set_config(config(kA));
+    vxlan_[0]->set_remote_nodes(vxlan_peers({remote(kB)}));
+    ASSERT_TRUE(vxlan_[0]->start());
+  }
+  EXPECT_TRUE(
+      run_until([&] { return rp('a').route(pfx(kB.block))->state == RouteState::installed; }));
+  EXPECT_EQ(kernel_route('a', "10.244.2.0/26").value("dev", ""), "vxlan.calico");
+}
+
 TEST_F(VxlanLabTest, PoolModeChangeMovesTheRouteBetweenNicAndTunnel) {
   start(kA, kB);
   start(kB, kA);
