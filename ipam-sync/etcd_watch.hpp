@@ -9,7 +9,10 @@
 //      or missed;
 //   4. etcd compacted past that revision (the watch is cancelled with compact_revision):
 //      re-list and deliver the difference against what was delivered so far as changes:
-//      puts for new or changed keys, deletes (at the listing's revision) for keys gone.
+//      puts for new or changed keys (at their mod_revision, in that order), then deletes for
+//      keys gone; a delete's own revision was compacted away, so it carries the listing's
+//      revision (which the batch's last put may share). A key created and deleted within the
+//      gap shows nothing: the consumer sees the difference, not the history.
 #pragma once
 
 #include <boost/asio/io_context.hpp>

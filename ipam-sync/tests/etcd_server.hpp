@@ -46,7 +46,9 @@ struct EtcdOptions {
   std::string key_file;
   // The CA that signed cert_file (etcdctl verifies the server with it).
   std::string ca_file;
-  // Require client certificates signed by ca_file (--client-cert-auth).
+  // Require client certificates signed by ca_file (--client-cert-auth). etcd 3.4's gateway
+  // presents cert_file to its own gRPC server, so that certificate needs extendedKeyUsage
+  // clientAuth as well as serverAuth; etcdctl uses it too unless set_etcdctl_client_cert().
   bool client_cert_auth = false;
   // Extra flags passed to every member (e.g. "--auto-compaction-retention=1").
   std::vector<std::string> extra_args;
@@ -406,6 +408,10 @@ class EtcdServer {
     if (!ctl_cert_.empty()) {
       a.push_back("--cert=" + ctl_cert_);
       a.push_back("--key=" + ctl_key_);
+    } else if (opts_.client_cert_auth) {
+      // The server's own certificate (etcd 3.4's gateway needs it to allow clientAuth too).
+      a.push_back("--cert=" + opts_.cert_file);
+      a.push_back("--key=" + opts_.key_file);
     }
     if (!ctl_user_.empty()) a.push_back("--user=" + ctl_user_);
     a.insert(a.end(), args.begin(), args.end());
