@@ -97,6 +97,16 @@ int run(int argc, char** argv, Io io) {
     rc = cmd_show(g, show, io);
   });
 
+  SelectorMatchArgs sel_match;
+  auto* selector_cmd = app.add_subcommand("selector", "work with Calico selectors offline");
+  selector_cmd->require_subcommand(1);
+  auto* match_cmd = selector_cmd->add_subcommand("match", "does SELECTOR match --labels?");
+  match_cmd->add_option("selector", sel_match.selector, "Calico selector, e.g. \"a == 'b'\"")
+      ->required();
+  match_cmd->add_option("--labels", sel_match.labels, "labels as a JSON object")
+      ->capture_default_str();
+  match_cmd->callback([&] { rc = cmd_selector_match(sel_match, io); });
+
   app.add_subcommand("version", "print versions")->callback([&] { rc = cmd_version(g, io); });
 
   try {

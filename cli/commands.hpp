@@ -52,6 +52,13 @@ int cmd_show(const Globals& g, const ShowArgs& a, Io io);
 
 int cmd_version(const Globals& g, Io io);
 
+struct SelectorMatchArgs {
+  std::string selector;       // Calico selector syntax
+  std::string labels = "{}";  // --labels, a JSON object of strings
+};
+// Prints true or false (exit 0), or the parse error with its column (exit 2).
+int cmd_selector_match(const SelectorMatchArgs& a, Io io);
+
 // Exit code for an error from the store or conf.
 int exit_code_for(const Error& e);
 
