@@ -12,6 +12,14 @@ S pod_spec() {
                  {"nodeName", name_ref()},
                  {"serviceAccountName", name_ref()},
                  {"hostNetwork", boolean()},
+                 // Only the ports are read (policy's named ports); the rest of a container
+                 // passes through as written.
+                 {"containers",
+                  list(obj({{"ports", list(obj({{"name", str()},
+                                                {"containerPort", integer().req().range(1, 65535)},
+                                                {"protocol", str().oneof({"TCP", "UDP", "SCTP"})}})
+                                               .open())}})
+                           .open())},
              })
       .open();
 }

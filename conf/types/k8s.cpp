@@ -6,12 +6,24 @@ void from_json(const Json& j, Namespace& v) {
   field(j, "metadata", v.metadata);
 }
 
+void from_json(const Json& j, ContainerPort& v) {
+  field(j, "name", v.name);
+  field(j, "protocol", v.protocol);
+  field(j, "containerPort", v.container_port);
+}
+
 void from_json(const Json& j, Pod& v) {
   field(j, "metadata", v.metadata);
   if (j.contains("spec")) {
     field(j["spec"], "nodeName", v.spec.node_name);
     field(j["spec"], "serviceAccountName", v.spec.service_account_name);
     field(j["spec"], "hostNetwork", v.spec.host_network);
+    if (j["spec"].contains("containers") && j["spec"]["containers"].is_array())
+      for (const auto& c : j["spec"]["containers"]) {
+        std::vector<ContainerPort> ports;
+        field(c, "ports", ports);
+        v.spec.ports.insert(v.spec.ports.end(), ports.begin(), ports.end());
+      }
   }
   if (j.contains("status")) {
     const Json& s = j["status"];

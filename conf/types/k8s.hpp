@@ -11,6 +11,13 @@ struct Namespace {
   ObjectMeta metadata;
 };
 
+// spec.containers[].ports[]: named ones are what policy's named ports resolve against.
+struct ContainerPort {
+  std::string name;
+  std::string protocol = "TCP";
+  int64_t container_port = 0;
+};
+
 struct Pod {
   static constexpr const char* kPlural = "pods";
   ObjectMeta metadata;
@@ -18,6 +25,7 @@ struct Pod {
     std::string node_name;
     std::string service_account_name = "default";
     bool host_network = false;
+    std::vector<ContainerPort> ports;  // every container's, in order
   } spec;
   struct Status {
     std::string phase;
@@ -54,6 +62,7 @@ struct Installation {
 };
 
 void from_json(const Json& j, Namespace& v);
+void from_json(const Json& j, ContainerPort& v);
 void from_json(const Json& j, Pod& v);
 void from_json(const Json& j, ServiceAccount& v);
 void from_json(const Json& j, Secret& v);
