@@ -83,7 +83,8 @@ Result<ApplyStats> Programmer::apply(const Table& desired) {
 }
 
 Result<ApplyStats> Programmer::converge(const State& from, const Table& desired, bool replace) {
-  const State want = desired_state(desired);
+  const State want = applied_ && state_ && !replace ? desired_state(desired, *applied_, *state_)
+                                                    : desired_state(desired);
   ApplyStats stats;
   // Sequence numbers: the batch may use one per message plus begin/end; reserve generously.
   Batch b(desired.family, desired.name, nl_->next_seq(0));
@@ -204,6 +205,11 @@ Result<ApplyStats> Programmer::converge(const State& from, const Table& desired,
   for (const auto* group : {&new_chains, &rewrite})
     for (const Chain* c : *group)
       if (!c->rules.empty()) reread.push_back(c->name);
+  // The kernel has the new state whatever happens next: record it before reading handles back,
+  // so a failed read-back leaves chains without handles (verify() then reports them and repair()
+  // rewrites them) instead of a stale state the next diff would build on.
+  applied_ = desired;
+  state_ = std::move(next);
   std::map<std::string, RuleHandles> got;
   if (reread.size() > 8) {
     auto all = nl_->rules(desired.family, desired.name);
@@ -216,9 +222,7 @@ Result<ApplyStats> Programmer::converge(const State& from, const Table& desired,
       got[name] = std::move((*one)[name]);
     }
   }
-  for (const auto& name : reread) next->chains[name].handles = got[name].handles;
-  applied_ = desired;
-  state_ = std::move(next);
+  for (const auto& name : reread) state_->chains[name].handles = got[name].handles;
   return stats;
 }
 

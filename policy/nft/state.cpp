@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <set>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -152,6 +153,34 @@ State desired_state(const Table& t) {
   for (const auto& c : t.chains) {
     ChainState& cs = st.chains[c.name];
     cs.base = c.base;
+    for (const auto& r : c.rules) cs.tags.push_back(rule_tag(r));
+  }
+  return st;
+}
+
+State desired_state(const Table& t, const Table& prev, const State& prev_state) {
+  State st;
+  st.exists = true;
+  std::map<std::string_view, const Set*> prev_sets;
+  std::map<std::string_view, const Chain*> prev_chains;
+  for (const auto& s : prev.sets) prev_sets[s.name] = &s;
+  for (const auto& c : prev.chains) prev_chains[c.name] = &c;
+  for (const auto& s : t.sets) {
+    auto ps = prev_sets.find(s.name);
+    const Set* old = ps == prev_sets.end() ? nullptr : ps->second;
+    auto it = prev_state.sets.find(s.name);
+    st.sets[s.name] = old && *old == s && it != prev_state.sets.end() ? it->second : set_state(s);
+  }
+  for (const auto& c : t.chains) {
+    ChainState& cs = st.chains[c.name];
+    cs.base = c.base;
+    auto pc = prev_chains.find(c.name);
+    const Chain* old = pc == prev_chains.end() ? nullptr : pc->second;
+    auto it = prev_state.chains.find(c.name);
+    if (old && *old == c && it != prev_state.chains.end()) {
+      cs.tags = it->second.tags;
+      continue;
+    }
     for (const auto& r : c.rules) cs.tags.push_back(rule_tag(r));
   }
   return st;

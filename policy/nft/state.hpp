@@ -57,6 +57,10 @@ struct State {
 uint64_t rule_tag(const Rule& r);
 SetState set_state(const Set& s);
 State desired_state(const Table& t);
+// The same, reusing the tags and wire elements of chains and sets that are equal to those of
+// `prev` (whose state is `prev_state`): a one-element change in a table of thousands of rules
+// then costs comparisons, not re-encoding every rule and element.
+State desired_state(const Table& t, const Table& prev, const State& prev_state);
 
 // Kernel datatype ids (nft's TYPE_*; concatenations fold 6 bits per part) so `nft list` prints
 // our sets with their proper types.

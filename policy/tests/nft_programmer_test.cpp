@@ -269,6 +269,48 @@ TEST_F(NftProgrammer, RestartAdoptsMatchingTableAndReplacesStaleOne) {
   EXPECT_TRUE(v->empty()) << (*v)[0];
 }
 
+TEST_F(NftProgrammer, ConcatenatedIntervalAndHostOrderSetsRoundTrip) {
+  Table t;
+  t.name = "podnet-kinds";
+  t.sets.push_back(Set{"net-ports",
+                       {KeyType::ipv4_addr, KeyType::inet_service},
+                       true,
+                       false,
+                       {Element{{addr("10.1.0.0/24"), KeyPart::port_range(8000, 8080)}, {}},
+                        Element{{addr("10.2.0.7"), KeyPart::port(53)}, {}}}});
+  t.sets.push_back(
+      Set{"marks", {KeyType::mark}, false, false, {Element{{KeyPart::mark(0x10000)}, {}}}});
+  t.sets.push_back(Set{"v6nets",
+                       {KeyType::ipv6_addr},
+                       true,
+                       false,
+                       {Element{{addr("fd00::/64")}, {}}, Element{{addr("::/0")}, {}}}});
+  Chain c{"input", BaseChain{ChainType::filter, Hook::input, 0, false}, {}};
+  c.rules.push_back(
+      Rule{{AddrMatch{IpVersion::v6, AddrField::saddr, Values{{}, "v6nets"}, false},
+            AddrMatch{IpVersion::v4, AddrField::daddr,
+                      Values{{*KeyPart::addr_range("10.0.0.1", "10.0.0.9")}, {}}, true}},
+           {Counter{}}});
+  t.chains.push_back(c);
+  auto st = prog_->apply(t);
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  const std::string l = nft_list("podnet-kinds");
+  EXPECT_NE(l.find("10.1.0.0/24 . 8000-8080"), std::string::npos) << l;
+  EXPECT_NE(l.find("10.2.0.7 . 53"), std::string::npos) << l;
+  EXPECT_NE(l.find("0x00010000"), std::string::npos) << l;
+  EXPECT_NE(l.find("ip daddr != 10.0.0.1-10.0.0.9"), std::string::npos) << l;
+  auto v = prog_->verify();  // what the kernel dumps back equals what was sent
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->empty()) << (*v)[0];
+  // Changing one range of the concatenation swaps exactly that element.
+  t.set("net-ports")->elements[0].key[1] = KeyPart::port_range(8000, 8443);
+  st = prog_->apply(t);
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_EQ(st->elements_added, 1u);
+  EXPECT_EQ(st->elements_removed, 1u);
+  EXPECT_NE(nft_list("podnet-kinds").find("10.1.0.0/24 . 8000-8443"), std::string::npos);
+}
+
 TEST_F(NftProgrammer, ScaleSmokeTenThousandElementsThousandChains) {
   Table t;
   t.name = "podnet-scale";
