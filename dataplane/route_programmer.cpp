@@ -267,8 +267,11 @@ void RouteProgrammer::on_reply(const nlmsghdr& h) {
     return;
   }
   if (dumping_ && link_dump_seq_ && h.nlmsg_seq == link_dump_seq_) {
-    if (h.nlmsg_type == RTM_NEWLINK) {
+    if (h.nlmsg_type == RTM_NEWLINK && h.nlmsg_len >= NLMSG_LENGTH(sizeof(ifinfomsg))) {
       note_link(h, true);
+      // Known from the start, so only a later change of state counts as a link coming up.
+      const auto* i = static_cast<const ifinfomsg*>(NLMSG_DATA(&h));
+      link_up_[i->ifi_index] = (i->ifi_flags & IFF_UP) && (i->ifi_flags & IFF_LOWER_UP);
     } else if (h.nlmsg_type == NLMSG_DONE) {
       link_dump_seq_ = 0;
       start_route_dump();

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "dataplane/route_programmer.hpp"
 #include "dataplane/tests/netns.hpp"
@@ -64,7 +65,19 @@ class ProgrammerTest : public ::testing::Test {
     ASSERT_TRUE(ns_.ok()) << "needs root (CAP_SYS_ADMIN) for a network namespace";
     ASSERT_EQ(run("ip link add veth0 type veth peer name veth1 && ip link set veth1 up"), 0);
   }
-  void link_up() { ASSERT_EQ(run("ip link set veth0 up"), 0); }
+  void link_up() {
+    ASSERT_EQ(run("ip link set veth0 up"), 0);
+    // Let the link settle (carrier, IPv6 link-local DAD on both ends) before a programmer starts: each step
+    // is a kernel event, and an event is a reason to retry failed routes.
+    auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (output("ip link show veth0").find("state UP") == std::string::npos ||
+           !output("ip -6 addr show tentative").empty() ||
+           output("ip -6 addr show dev veth0 scope link").empty() ||
+           output("ip -6 addr show dev veth1 scope link").empty()) {
+      ASSERT_LT(std::chrono::steady_clock::now(), end) << "veth0 did not settle";
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
   void add_v4() { ASSERT_EQ(run("ip addr add 10.0.0.1/24 dev veth0"), 0); }
 
   // Runs the loop until `pred` holds (or a generous timeout: sanitizer builds are slow).
