@@ -107,6 +107,44 @@ int run(int argc, char** argv, Io io) {
       ->capture_default_str();
   match_cmd->callback([&] { rc = cmd_selector_match(sel_match, io); });
 
+  IpamArgs ipam;
+  auto* ipam_cmd = app.add_subcommand("ipam", "IP address management (calicoctl ipam)");
+  ipam_cmd->require_subcommand(1);
+  auto* ipam_assign = ipam_cmd->add_subcommand("assign", "assign an address; prints it");
+  ipam_assign->add_option("--node", ipam.node, "the node the address is for")->required();
+  ipam_assign->add_option("--pool", ipam.pool, "an IPPool name or CIDR");
+  ipam_assign->add_option("--handle", ipam.handle, "record the address under this handle");
+  ipam_assign->add_option("--namespace", ipam.ns, "the workload's namespace");
+  ipam_assign->add_option("--pod", ipam.pod, "the workload's pod");
+  ipam_assign->add_option("--ip", ipam.ip, "this address rather than the next free one");
+  ipam_assign->add_option("--type", ipam.type, "a tunnel address type (vxlanTunnelAddress...)");
+  ipam_assign->add_flag("--ipv6", ipam.ipv6, "an IPv6 address");
+  ipam_assign->callback([&] {
+    ipam.what = "assign";
+    rc = cmd_ipam(g, ipam, io);
+  });
+  auto* ipam_release = ipam_cmd->add_subcommand("release", "release addresses or a block");
+  ipam_release->add_option("--ip", ipam.ip, "one address");
+  ipam_release->add_option("--handle", ipam.handle, "every address of a handle");
+  ipam_release->add_option("--block", ipam.block, "an empty block and its affinity");
+  ipam_release->add_option("--node", ipam.node, "everything of a deleted node");
+  ipam_release->callback([&] {
+    ipam.what = "release";
+    rc = cmd_ipam(g, ipam, io);
+  });
+  auto* ipam_show = ipam_cmd->add_subcommand("show", "utilisation per pool (and block)");
+  ipam_show->add_flag("--show-blocks", ipam.show_blocks, "every block too");
+  ipam_show->add_option("--ip", ipam.ip, "who holds this address");
+  ipam_show->callback([&] {
+    ipam.what = "show";
+    rc = cmd_ipam(g, ipam, io);
+  });
+  ipam_cmd->add_subcommand("check", "leaked or double-allocated addresses, mismatches")
+      ->callback([&] {
+        ipam.what = "check";
+        rc = cmd_ipam(g, ipam, io);
+      });
+
   app.add_subcommand("version", "print versions")->callback([&] { rc = cmd_version(g, io); });
 
   try {

@@ -52,6 +52,15 @@ int cmd_show(const Globals& g, const ShowArgs& a, Io io);
 
 int cmd_version(const Globals& g, Io io);
 
+// ipam: assign / release / show / check against the datastore (cmd_ipam.cpp).
+struct IpamArgs {
+  std::string what;  // "assign", "release", "show", "check"
+  std::string node, pool, handle, ns, pod, ip, block, type;
+  bool ipv6 = false;         // assign: an IPv6 address (without --pool or --ip)
+  bool show_blocks = false;  // show --show-blocks
+};
+int cmd_ipam(const Globals& g, const IpamArgs& a, Io io);
+
 struct SelectorMatchArgs {
   std::string selector;       // Calico selector syntax
   std::string labels = "{}";  // --labels, a JSON object of strings
