@@ -62,11 +62,16 @@ void Batch::advance(nlmsghdr* nlh) {
 
 nlmsghdr* Batch::put(uint16_t type, uint16_t flags, std::string descr) {
   descr_.push_back(std::move(descr));
+  last_msg_ = len_;
   return nftnl_nlmsg_build_hdr(buf_.data() + len_, type, static_cast<uint16_t>(nfproto(family_)),
-                               flags | NLM_F_ACK, seq_++);
+                               flags, seq_++);
 }
 
 void Batch::finish() {
+  // Errors are reported for every failing message anyway; one ACK, on the last message, tells a
+  // committed transaction apart without filling the socket with thousands of ACKs.
+  if (!descr_.empty())
+    reinterpret_cast<nlmsghdr*>(buf_.data() + last_msg_)->nlmsg_flags |= NLM_F_ACK;
   advance(nftnl_batch_end(buf_.data() + len_, seq_++));
 }
 

@@ -1,6 +1,7 @@
 // One nftables transaction under construction: NFNL_MSG_BATCH_BEGIN, the messages (built with
-// libnftnl), NFNL_MSG_BATCH_END. Every message asks for an ACK and keeps a one-line description,
-// so an error the kernel reports against a sequence number names the message that failed.
+// libnftnl), NFNL_MSG_BATCH_END. Every message keeps a one-line description, so an error the
+// kernel reports against a sequence number names the message that failed; the last message asks
+// for an ACK, which arrives only once the whole transaction is committed.
 #pragma once
 
 #include <cstdint>
@@ -40,7 +41,8 @@ class Batch {
   void finish();
   const char* data() const { return buf_.data(); }
   uint32_t first_seq() const { return first_seq_; }
-  uint32_t end_seq() const { return seq_; }  // one past the last sequence number used
+  uint32_t end_seq() const { return seq_; }               // one past the last sequence number used
+  uint32_t last_message_seq() const { return seq_ - 2; }  // before BATCH_END (after finish())
   // The description of the message with sequence number seq ("" if not ours).
   std::string describe(uint32_t seq) const;
 
@@ -56,6 +58,7 @@ class Batch {
   std::string table_;
   std::vector<char> buf_;
   std::size_t len_ = 0;
+  std::size_t last_msg_ = 0;  // offset of the last message put()
   uint32_t first_seq_;
   uint32_t seq_;
   std::vector<std::string> descr_;  // index: seq - first_seq - 1 (first_seq is BATCH_BEGIN)

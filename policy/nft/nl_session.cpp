@@ -61,8 +61,8 @@ Result<std::unique_ptr<NlSession>> NlSession::open() {
   if (!s->nl_) return sys_error("netlink socket", errno);
   if (mnl_socket_bind(s->nl_, 0, MNL_SOCKET_AUTOPID) < 0) return sys_error("netlink bind", errno);
   s->portid_ = mnl_socket_get_portid(s->nl_);
-  // Acks carry only the header of the acknowledged message, so a batch of thousands of
-  // messages fits its replies in the receive buffer (enlarged too, as root may).
+  // Error replies carry only the header of the failing message (not the whole batch message),
+  // and the receive buffer is enlarged (as root may) for the dumps of large tables.
   int one = 1;
   mnl_socket_setsockopt(s->nl_, NETLINK_CAP_ACK, &one, sizeof one);
   mnl_socket_setsockopt(s->nl_, NETLINK_EXT_ACK, &one, sizeof one);
@@ -84,7 +84,7 @@ Status NlSession::send(const Batch& b) {
   if (mnl_socket_sendto(nl_, b.data(), b.bytes()) < 0) return sys_error("netlink send", errno);
 
   // Drain the replies: one ACK (or error) per message, all queued already.
-  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE * 4);
+  std::vector<char> buf(128 * 1024);  // larger than any datagram the kernel sends
   std::set<uint32_t> acked;
   std::optional<Error> first_error;
   for (;;) {
@@ -117,10 +117,8 @@ Status NlSession::send(const Batch& b) {
     }
   }
   if (first_error) return *first_error;
-  const std::size_t expected = b.messages();
-  if (acked.size() < expected)
-    return make_error(
-        Errc::io, fmt::format("netlink: {} of {} messages acknowledged", acked.size(), expected));
+  if (!acked.count(b.last_message_seq()))
+    return make_error(Errc::io, "netlink: the transaction was not acknowledged");
   return ok_status();
 }
 
@@ -128,7 +126,7 @@ Status NlSession::dump(char* req, int (*cb)(const nlmsghdr*, void*), void* data)
   auto* nlh = reinterpret_cast<nlmsghdr*>(req);
   const uint32_t seq = nlh->nlmsg_seq;
   if (mnl_socket_sendto(nl_, req, nlh->nlmsg_len) < 0) return sys_error("netlink send", errno);
-  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE * 4);
+  std::vector<char> buf(128 * 1024);  // larger than any datagram the kernel sends
   for (;;) {
     ssize_t n = mnl_socket_recvfrom(nl_, buf.data(), buf.size());
     if (n < 0) {
