@@ -1,5 +1,5 @@
-// Network namespaces for the nftables tests: a fresh one for the calling thread (unshare), or
-// entering a named one (ip netns) for the lifetime of an object; both return to where they were.
+// Entering a named network namespace (ip netns) for the lifetime of an object, so a netlink
+// socket opened meanwhile belongs to it; the destructor returns to the original namespace.
 #pragma once
 
 #include <string>
@@ -8,8 +8,7 @@ namespace podnet::policy::testing {
 
 class ScopedNetns {
  public:
-  // Empty name: a new anonymous namespace (lo up). Otherwise /run/netns/<name>.
-  explicit ScopedNetns(const std::string& name = "");
+  explicit ScopedNetns(const std::string& name);  // /run/netns/<name>
   ~ScopedNetns();
   ScopedNetns(const ScopedNetns&) = delete;
   ScopedNetns& operator=(const ScopedNetns&) = delete;
@@ -19,9 +18,5 @@ class ScopedNetns {
   int original_ = -1;
   bool ok_ = false;
 };
-
-// Runs a shell command in the calling thread's namespace: exit code / stdout.
-int run(const std::string& cmd);
-std::string output(const std::string& cmd);
 
 }  // namespace podnet::policy::testing

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "interop-tests/harness/harness.hpp"
 #include "policy/nft/nft_programmer.hpp"
 #include "policy/tests/nft_netns.hpp"
 #include "policy/tests/nft_sample.hpp"
@@ -16,9 +17,16 @@ namespace podnet::policy::nft {
 namespace {
 
 using testing::addr;
-using testing::output;
-using testing::run;
 using testing::sample_table;
+
+// The namespace of the running test; shell commands (the nft CLI) run inside it.
+harness::Netns* g_ns = nullptr;
+std::string output(const std::string& cmd) {
+  return g_ns->exec({"sh", "-c", cmd}).out;
+}
+int run(const std::string& cmd) {
+  return g_ns->exec({"sh", "-c", cmd}).exit_code;
+}
 
 std::string nft_list(const std::string& table = "podnet-test") {
   return output("nft list table inet " + table + " 2>&1");
@@ -43,12 +51,19 @@ std::vector<uint64_t> nft_handles(const std::string& chain,
 class NftProgrammer : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(ns_.ok()) << "needs root and unshare(CLONE_NEWNET)";
-    auto p = Programmer::create();
+    ns_ = std::make_unique<harness::Netns>("pnnft");
+    g_ns = ns_.get();
+    testing::ScopedNetns in(ns_->name());
+    ASSERT_TRUE(in.ok()) << "cannot enter " << ns_->name();
+    auto p = Programmer::create();  // its socket stays in the test's namespace
     ASSERT_TRUE(p.ok()) << p.error().message;
     prog_ = std::move(*p);
   }
-  testing::ScopedNetns ns_;
+  void TearDown() override {
+    prog_.reset();
+    g_ns = nullptr;
+  }
+  std::unique_ptr<harness::Netns> ns_;
   std::unique_ptr<Programmer> prog_;
 };
 
@@ -153,7 +168,10 @@ TEST_F(NftProgrammer, RejectedBatchChangesNothing) {
   const std::string good = output("nft -a list ruleset");
 
   // A jump into a chain the kernel does not have, past validation (the kernel must say no).
-  auto raw = Programmer::create(Programmer::Options{false});
+  auto raw = [&] {
+    testing::ScopedNetns in(ns_->name());
+    return Programmer::create(Programmer::Options{false});
+  }();
   ASSERT_TRUE(raw.ok());
   Table bad = sample_table();
   bad.set("pods-a")->elements.push_back(Element{{addr("10.99.0.0/16")}, {}});  // would-be change
@@ -236,7 +254,11 @@ TEST_F(NftProgrammer, RestartAdoptsMatchingTableAndReplacesStaleOne) {
   ASSERT_TRUE(prog_->apply(sample_table()).ok());
   const std::string listed = output("nft -a list ruleset");
 
-  auto second = Programmer::create();
+  auto in_ns = [&] {
+    testing::ScopedNetns in(ns_->name());
+    return Programmer::create();
+  };
+  auto second = in_ns();
   ASSERT_TRUE(second.ok());
   auto st = (*second)->apply(sample_table());
   ASSERT_TRUE(st.ok()) << st.error().message;
@@ -256,7 +278,7 @@ TEST_F(NftProgrammer, RestartAdoptsMatchingTableAndReplacesStaleOne) {
     for (auto& r : c.rules)
       if (auto* v2 = std::get_if<Verdict>(&r.stmt.back()); v2 && v2->chain == "po-allow-all")
         *v2 = Verdict::ret();
-  auto third = Programmer::create();
+  auto third = in_ns();
   ASSERT_TRUE(third.ok());
   st = (*third)->apply(other);
   ASSERT_TRUE(st.ok()) << st.error().message;
