@@ -139,26 +139,31 @@ void append_fdb(std::vector<uint8_t>& buf, uint32_t seq, bool add, int ifindex, 
   b.end();
 }
 
-void append_link_dump(std::vector<uint8_t>& buf, uint32_t seq) {
+namespace {
+
+template <class Body>
+void append_dump(std::vector<uint8_t>& buf, uint16_t type, uint32_t seq, const Body& body) {
   nl::Builder b(buf);
-  b.begin(RTM_GETLINK, NLM_F_DUMP, seq, link_body(0));
+  b.begin(type, NLM_F_DUMP, seq, body);
   b.end();
+}
+
+}  // namespace
+
+void append_link_dump(std::vector<uint8_t>& buf, uint32_t seq) {
+  append_dump(buf, RTM_GETLINK, seq, link_body(0));
 }
 
 void append_addr_dump(std::vector<uint8_t>& buf, uint32_t seq, uint8_t family) {
-  nl::Builder b(buf);
   ifaddrmsg m{};
   m.ifa_family = family;
-  b.begin(RTM_GETADDR, NLM_F_DUMP, seq, m);
-  b.end();
+  append_dump(buf, RTM_GETADDR, seq, m);
 }
 
 void append_neigh_dump(std::vector<uint8_t>& buf, uint32_t seq, uint8_t family) {
-  nl::Builder b(buf);
   ndmsg n{};
   n.ndm_family = family;
-  b.begin(RTM_GETNEIGH, NLM_F_DUMP, seq, n);
-  b.end();
+  append_dump(buf, RTM_GETNEIGH, seq, n);
 }
 
 std::optional<LinkInfo> parse_link(const nlmsghdr& h) {

@@ -14,14 +14,20 @@ void Builder::begin_raw(uint16_t type, uint16_t flags, uint32_t seq, const void*
   if (len) std::memcpy(buf_.data() + start_ + NLMSG_HDRLEN, body, len);
 }
 
-void Builder::attr(uint16_t type, const void* data, std::size_t len) {
+std::size_t append_attr(std::vector<uint8_t>& buf, uint16_t type, const void* data,
+                        std::size_t len) {
   rtattr a{};
   a.rta_len = static_cast<uint16_t>(RTA_LENGTH(len));
   a.rta_type = type;
-  std::size_t off = buf_.size();
-  buf_.resize(off + RTA_SPACE(len));
-  std::memcpy(buf_.data() + off, &a, sizeof a);
-  if (len) std::memcpy(buf_.data() + off + RTA_LENGTH(0), data, len);
+  std::size_t off = buf.size();
+  buf.resize(off + RTA_SPACE(len));
+  std::memcpy(buf.data() + off, &a, sizeof a);
+  if (len) std::memcpy(buf.data() + off + RTA_LENGTH(0), data, len);
+  return off;
+}
+
+void Builder::attr(uint16_t type, const void* data, std::size_t len) {
+  append_attr(buf_, type, data, len);
 }
 
 void Builder::attr_str(uint16_t type, std::string_view s) {

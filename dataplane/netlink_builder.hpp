@@ -19,6 +19,10 @@
 
 namespace podnet::dataplane::nl {
 
+// Appends one attribute (header, payload, padding) to `buf`; returns its offset.
+std::size_t append_attr(std::vector<uint8_t>& buf, uint16_t type, const void* data,
+                        std::size_t len);
+
 // Appends messages to a buffer: begin(), attributes (nested ones too), end().
 class Builder {
  public:

@@ -1,6 +1,7 @@
 #include "dataplane/route_message.hpp"
 
-#include <linux/if_link.h>
+#include "dataplane/netlink_builder.hpp"
+
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
@@ -23,14 +24,7 @@ std::size_t put(std::vector<uint8_t>& buf, const void* data, std::size_t len) {
 }
 
 std::size_t put_attr(std::vector<uint8_t>& buf, uint16_t type, const void* data, std::size_t len) {
-  rtattr a{};
-  a.rta_len = static_cast<uint16_t>(RTA_LENGTH(len));
-  a.rta_type = type;
-  std::size_t off = buf.size();
-  buf.resize(off + RTA_SPACE(len));
-  std::memcpy(buf.data() + off, &a, sizeof a);
-  if (len) std::memcpy(buf.data() + off + RTA_LENGTH(0), data, len);
-  return off;
+  return nl::append_attr(buf, type, data, len);
 }
 
 void put_u32(std::vector<uint8_t>& buf, uint16_t type, uint32_t v) {
@@ -132,33 +126,6 @@ void append_dump_request(std::vector<uint8_t>& buf, uint32_t seq) {
   r.rtm_family = AF_UNSPEC;
   put(buf, &r, sizeof r);
   finish(buf, start);
-}
-
-void append_link_dump_request(std::vector<uint8_t>& buf, uint32_t seq) {
-  nlmsghdr h{};
-  h.nlmsg_type = RTM_GETLINK;
-  h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-  h.nlmsg_seq = seq;
-  std::size_t start = put(buf, &h, sizeof h);
-  ifinfomsg i{};
-  i.ifi_family = AF_UNSPEC;
-  put(buf, &i, sizeof i);
-  finish(buf, start);
-}
-
-std::optional<LinkName> parse_link_name(const nlmsghdr& h) {
-  if (h.nlmsg_len < NLMSG_LENGTH(sizeof(ifinfomsg))) return std::nullopt;
-  const auto* i = static_cast<const ifinfomsg*>(NLMSG_DATA(&h));
-  LinkName out;
-  out.ifindex = i->ifi_index;
-  int len = static_cast<int>(h.nlmsg_len - NLMSG_LENGTH(sizeof(ifinfomsg)));
-  for (auto* a = IFLA_RTA(i); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
-    if (a->rta_type == IFLA_IFNAME) {
-      const char* p = static_cast<const char*>(RTA_DATA(a));
-      out.name.assign(p, strnlen(p, RTA_PAYLOAD(a)));
-    }
-  }
-  return out;
 }
 
 namespace {

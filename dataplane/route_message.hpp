@@ -7,7 +7,6 @@
 
 #include <cstdint>
 #include <optional>
-#include <string>
 #include <vector>
 
 #include "dataplane/route_spec.hpp"
@@ -31,15 +30,6 @@ void append_del_route(std::vector<uint8_t>& buf, uint32_t seq, bool ack, const r
                       const RouteKey& key);
 // Appends an RTM_GETROUTE dump request for both families.
 void append_dump_request(std::vector<uint8_t>& buf, uint32_t seq);
-// Appends an RTM_GETLINK dump request.
-void append_link_dump_request(std::vector<uint8_t>& buf, uint32_t seq);
-
-struct LinkName {
-  int ifindex = 0;
-  std::string name;
-};
-// The ifindex and IFLA_IFNAME of an RTM_NEWLINK/RTM_DELLINK; nullopt if malformed.
-std::optional<LinkName> parse_link_name(const nlmsghdr& h);
 
 struct ParsedRoute {
   KernelRoute route;

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "dataplane/link_messages.hpp"
 #include "dataplane/netlink_channel.hpp"
 #include "rib/rib.hpp"
 
@@ -400,7 +401,7 @@ void RouteProgrammer::start_dump() {
   link_dump_seq_ = cmd_.next_seq();
   dump_seq_ = 0;
   buf_.clear();
-  append_link_dump_request(buf_, link_dump_seq_);
+  append_link_dump(buf_, link_dump_seq_);
   send_dump_request();
 }
 
@@ -422,7 +423,7 @@ void RouteProgrammer::send_dump_request() {
 }
 
 void RouteProgrammer::note_link(const nlmsghdr& h, bool present) {
-  auto link = parse_link_name(h);
+  auto link = parse_link(h);
   if (!link) return;
   auto old = name_by_ifindex_.find(link->ifindex);
   if (old != name_by_ifindex_.end()) {
