@@ -1,5 +1,7 @@
 #include "bgp/desired_peers.hpp"
 
+#include "bgp/peer_selection.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -105,6 +107,28 @@ std::optional<std::string> resolve_secret(const BgpInputs& in,
   warnings.push_back(fmt::format("{}: password secret {}/{} not found; peer not configured", who,
                                  ref.name, ref.key));
   return std::nullopt;
+}
+
+// The BGPPeer options every kind of target shares (confd's setPeerConfigFieldsFromV3Resource
+// and getNextHopMode). Needs p.peer_as and p.local_as set: legacy keepOriginalNextHop applies to
+// eBGP peers only.
+void apply_peer_options(const BGPPeer& bp, PeerConfig& p) {
+  const auto& s = bp.spec;
+  if (s.ttl_security) p.ttl_security_hops = static_cast<uint8_t>(*s.ttl_security);
+  if (!s.keepalive_time.empty()) {
+    if (auto d = parse_go_duration_seconds(s.keepalive_time))
+      p.keepalive_time = static_cast<uint16_t>(std::min<uint32_t>(*d, 65535));
+  }
+  if (!s.max_restart_time.empty()) {
+    if (auto d = parse_go_duration_seconds(s.max_restart_time))
+      p.graceful_restart_time = static_cast<uint16_t>(std::min<uint32_t>(*d, 4095));
+  }
+  if (s.next_hop_mode == "Self")
+    p.next_hop_mode = NextHopMode::self;
+  else if (s.next_hop_mode == "Keep")
+    p.next_hop_mode = NextHopMode::keep;
+  else if (s.keep_original_next_hop && p.peer_as != p.local_as)
+    p.next_hop_mode = NextHopMode::keep;
 }
 
 // BIRD compares the textual addresses (confd's template does `if ge $peer_ip $node_ip`).
@@ -239,15 +263,19 @@ DesiredBgp desired_bgp(const BgpInputs& in) {
   sp.cluster_id =
       self->spec.bgp ? parse_cluster_id(self->spec.bgp->route_reflector_cluster_id) : std::nullopt;
 
-  auto add_peer = [&](PeerConfig p) {
+  // `implied`: a generated reverse peering, which an explicit one to the same peer replaces
+  // without a warning (confd: the first peering emitted for a node/IP/port wins).
+  auto add_peer = [&](PeerConfig p, bool implied = false) {
+    if ((me.v4 && p.address == *me.v4) || (me.v6 && p.address == *me.v6)) return;  // ourselves
     for (const auto& existing : out.peers) {
       if (existing.same_peer(p)) {
-        out.warnings.push_back(
-            fmt::format("{}: same neighbour as {}; ignored", p.name, existing.name));
+        if (!implied) {
+          out.warnings.push_back(
+              fmt::format("{}: same neighbour as {}; ignored", p.name, existing.name));
+        }
         return;
       }
     }
-    if ((me.v4 && p.address == *me.v4) || (me.v6 && p.address == *me.v6)) return;  // ourselves
     if (in.hold_time_override) p.hold_time = *in.hold_time_override;
     out.peers.push_back(std::move(p));
   };
@@ -305,94 +333,99 @@ DesiredBgp desired_bgp(const BgpInputs& in) {
     }
   }
 
-  // BGPPeer resources: global ones first, then those scoped to this node (confd's order).
-  std::vector<const BGPPeer*> globals, scoped;
-  for (const auto& bp : in.peers) {
-    const auto& s = bp.spec;
-    if (!s.peer_selector.empty()) {
-      out.warnings.push_back(fmt::format(
-          "BGPPeer {}: peerSelector is not supported yet; peer not configured", bp.metadata.name));
+  // BGPPeer resources (bgp/peer_selection): global ones first, then those that apply to this
+  // node, then the reverse peerings other nodes' BGPPeers imply.
+  NodeFacts facts;
+  facts.global_as = global_as;
+  facts.as_of = as_of;
+  facts.port_of = [&](const Node& n) { return port_of(n.metadata.name); };
+  facts.has_address = [](const Node& n, const rib::Address& a) {
+    const NodeAddrs them = addrs_of(n);
+    return (them.v4 && *them.v4 == a) || (them.v6 && *them.v6 == a);
+  };
+  PeerSelection selection = select_peerings(in.node_name, in.nodes, in.peers, facts);
+  for (auto& w : selection.warnings) out.warnings.push_back(std::move(w));
+  for (const PeeringTarget& t : selection.targets) {
+    const BGPPeer& bp = *t.resource;
+    const std::string who = "BGPPeer " + bp.metadata.name;
+    const char* prefix = t.global ? "Global" : "Node";
+    const PeerOrigin origin = t.global ? PeerOrigin::global : PeerOrigin::node;
+    if (t.node) {
+      // A Calico node: its BGP address(es), AS, port and cluster id (confd's nodeAsBGPPeers).
+      if (t.node == self) continue;  // a node never peers with itself
+      const NodeAddrs them = addrs_of(*t.node);
+      const auto cluster = t.node->spec.bgp
+                               ? parse_cluster_id(t.node->spec.bgp->route_reflector_cluster_id)
+                               : std::nullopt;
+      for (int fam = 0; fam < 2; ++fam) {
+        if (!(fam == 0 ? t.v4 : t.v6)) continue;
+        const auto& mine = fam == 0 ? me.v4 : me.v6;
+        const auto& theirs = fam == 0 ? them.v4 : them.v6;
+        if (!mine || !theirs) continue;  // no common family: nothing to peer over
+        auto pw = resolve_secret(in, bp.spec.password, out.warnings, who);
+        if (!pw) break;
+        PeerConfig p;
+        p.origin = origin;
+        p.address = *theirs;
+        p.port = port_of(t.node->metadata.name);
+        p.name = fmt::format("{}_{}{}", prefix, name_part(p.address),
+                             p.port == 179 ? "" : fmt::format("_port_{}", p.port));
+        p.peer_as = as_of(*t.node);
+        p.local_as = sp.local_as;
+        p.password = *pw;
+        apply_peer_options(bp, p);
+        if (bp.spec.source_address != "None") p.source_address = *mine;
+        p.passive = mesh_passive(*theirs, *mine);
+        p.route_reflector_client = rr_client_for(p.peer_as, cluster);
+        if (p.route_reflector_client) p.cluster_id = sp.cluster_id;
+        p.ipv4_unicast = fam == 0;
+        p.ipv6_unicast = fam == 1;
+        add_peer(std::move(p), t.reverse);
+      }
       continue;
     }
-    if (s.node.empty() && s.node_selector.empty()) {
-      globals.push_back(&bp);
-    } else if (s.node == in.node_name) {
-      scoped.push_back(&bp);
-    } else if (!s.node_selector.empty()) {
-      if (s.node_selector == "all()") {
-        scoped.push_back(&bp);
-      } else {
-        out.warnings.push_back(fmt::format(
-            "BGPPeer {}: nodeSelector '{}' needs the selector engine (not built yet); ignored",
-            bp.metadata.name, s.node_selector));
+    auto ip = parse_peer_ip(bp.spec.peer_ip, 179);
+    if (!ip) {
+      out.warnings.push_back(who + ": " + ip.error().message);
+      continue;
+    }
+    const auto& [addr, port] = *ip;
+    const auto& mine = addr.family() == rib::Family::v4 ? me.v4 : me.v6;
+    if (!mine) {
+      out.warnings.push_back(fmt::format("{}: this node has no {} BGP address", who,
+                                         addr.family() == rib::Family::v4 ? "IPv4" : "IPv6"));
+      continue;
+    }
+    auto pw = resolve_secret(in, bp.spec.password, out.warnings, who);
+    if (!pw) continue;
+    const auto& s = bp.spec;
+    PeerConfig p;
+    p.origin = origin;
+    p.name = fmt::format("{}_{}{}", prefix, name_part(addr),
+                         port == 179 ? "" : fmt::format("_port_{}", port));
+    p.address = addr;
+    p.port = port;
+    p.peer_as = s.as_number ? static_cast<uint32_t>(*s.as_number) : sp.local_as;
+    p.local_as = s.local_as_number ? static_cast<uint32_t>(*s.local_as_number) : sp.local_as;
+    if (s.source_address != "None") p.source_address = *mine;
+    p.password = *pw;
+    apply_peer_options(bp, p);
+    if (s.num_allowed_local_as_numbers)
+      p.allow_local_as = static_cast<uint8_t>(*s.num_allowed_local_as_numbers);
+    // A Calico node on the other side compares addresses like the mesh does.
+    std::optional<uint32_t> peer_cluster;
+    for (const auto& n : in.nodes) {
+      auto them = addrs_of(n);
+      if ((them.v4 && *them.v4 == addr) || (them.v6 && *them.v6 == addr)) {
+        p.passive = mesh_passive(addr, *mine);
+        if (n.spec.bgp) peer_cluster = parse_cluster_id(n.spec.bgp->route_reflector_cluster_id);
       }
     }
-  }
-  auto by_name = [](const BGPPeer* a, const BGPPeer* b) {
-    return a->metadata.name < b->metadata.name;
-  };
-  std::sort(globals.begin(), globals.end(), by_name);
-  std::sort(scoped.begin(), scoped.end(), by_name);
-  for (const auto* list : {&globals, &scoped}) {
-    for (const BGPPeer* bp : *list) {
-      const auto& s = bp->spec;
-      const std::string who = "BGPPeer " + bp->metadata.name;
-      auto ip = parse_peer_ip(s.peer_ip, 179);
-      if (!ip) {
-        out.warnings.push_back(who + ": " + ip.error().message);
-        continue;
-      }
-      const auto& [addr, port] = *ip;
-      const auto& mine = addr.family() == rib::Family::v4 ? me.v4 : me.v6;
-      if (!mine) {
-        out.warnings.push_back(fmt::format("{}: this node has no {} BGP address", who,
-                                           addr.family() == rib::Family::v4 ? "IPv4" : "IPv6"));
-        continue;
-      }
-      auto pw = resolve_secret(in, s.password, out.warnings, who);
-      if (!pw) continue;
-      PeerConfig p;
-      p.origin = list == &globals ? PeerOrigin::global : PeerOrigin::node;
-      p.name = fmt::format("{}_{}{}", list == &globals ? "Global" : "Node", name_part(addr),
-                           port == 179 ? "" : fmt::format("_port_{}", port));
-      p.address = addr;
-      p.port = port;
-      p.peer_as = s.as_number ? static_cast<uint32_t>(*s.as_number) : sp.local_as;
-      p.local_as = s.local_as_number ? static_cast<uint32_t>(*s.local_as_number) : sp.local_as;
-      if (s.source_address != "None") p.source_address = *mine;
-      p.password = *pw;
-      if (s.ttl_security) p.ttl_security_hops = static_cast<uint8_t>(*s.ttl_security);
-      if (!s.keepalive_time.empty()) {
-        if (auto d = parse_go_duration_seconds(s.keepalive_time))
-          p.keepalive_time = static_cast<uint16_t>(std::min<uint32_t>(*d, 65535));
-      }
-      if (!s.max_restart_time.empty()) {
-        if (auto d = parse_go_duration_seconds(s.max_restart_time))
-          p.graceful_restart_time = static_cast<uint16_t>(std::min<uint32_t>(*d, 4095));
-      }
-      if (s.next_hop_mode == "Self")
-        p.next_hop_mode = NextHopMode::self;
-      else if (s.next_hop_mode == "Keep")
-        p.next_hop_mode = NextHopMode::keep;
-      else if (s.keep_original_next_hop && p.peer_as != p.local_as)
-        p.next_hop_mode = NextHopMode::keep;  // legacy: keep only towards eBGP peers
-      if (s.num_allowed_local_as_numbers)
-        p.allow_local_as = static_cast<uint8_t>(*s.num_allowed_local_as_numbers);
-      // A Calico node on the other side compares addresses like the mesh does.
-      std::optional<uint32_t> peer_cluster;
-      for (const auto& n : in.nodes) {
-        auto them = addrs_of(n);
-        if ((them.v4 && *them.v4 == addr) || (them.v6 && *them.v6 == addr)) {
-          p.passive = mesh_passive(addr, *mine);
-          if (n.spec.bgp) peer_cluster = parse_cluster_id(n.spec.bgp->route_reflector_cluster_id);
-        }
-      }
-      p.route_reflector_client = rr_client_for(p.peer_as, peer_cluster);
-      if (p.route_reflector_client) p.cluster_id = sp.cluster_id;
-      p.ipv4_unicast = addr.family() == rib::Family::v4;
-      p.ipv6_unicast = addr.family() == rib::Family::v6;
-      add_peer(std::move(p));
-    }
+    p.route_reflector_client = rr_client_for(p.peer_as, peer_cluster);
+    if (p.route_reflector_client) p.cluster_id = sp.cluster_id;
+    p.ipv4_unicast = addr.family() == rib::Family::v4;
+    p.ipv6_unicast = addr.family() == rib::Family::v6;
+    add_peer(std::move(p), false);
   }
   return out;
 }

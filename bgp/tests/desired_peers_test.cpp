@@ -2,42 +2,17 @@
 #include <gtest/gtest.h>
 
 #include "bgp/desired_peers.hpp"
-#include "conf/decode.hpp"
-#include "conf/resource.hpp"
+#include "bgp/tests/desired_peers_fixture.hpp"
 
 namespace podnet::bgp {
 namespace {
 
-BgpInputs inputs(const std::string& node, const std::string& yaml) {
-  BgpInputs in;
-  in.node_name = node;
-  for (const auto& doc : conf::parse_documents(yaml, "test.yaml")) {
-    EXPECT_TRUE(doc.errors.empty()) << doc.errors.front().str();
-    for (const auto& r : doc.resources) {
-      const std::string k = r.kind->kind;
-      if (k == "Node") in.nodes.push_back(*conf::decode<conf::types::Node>(r));
-      if (k == "BGPConfiguration")
-        in.configs.push_back(*conf::decode<conf::types::BGPConfiguration>(r));
-      if (k == "BGPPeer") in.peers.push_back(*conf::decode<conf::types::BGPPeer>(r));
-      if (k == "Secret") in.secrets.push_back(*conf::decode<conf::types::Secret>(r));
-    }
-  }
-  return in;
-}
-
-std::string node(const std::string& name, const std::string& v4, const std::string& extra = "") {
-  return "---\napiVersion: projectcalico.org/v3\nkind: Node\nmetadata:\n  name: " + name +
-         "\nspec:\n  bgp:\n    ipv4Address: " + v4 + "\n" + extra;
-}
+using test::find;
+using test::inputs;
+using test::node;
 
 const std::string kCluster = node("control", "198.19.0.1/20") + node("node1", "198.19.0.2/20") +
                              node("node2", "198.19.0.3/20");
-
-const PeerConfig* find(const DesiredBgp& d, const std::string& name) {
-  for (const auto& p : d.peers)
-    if (p.name == name) return &p;
-  return nullptr;
-}
 
 TEST(DesiredPeers, FullMeshWithCalicoDefaults) {
   auto d = desired_bgp(inputs("node1", kCluster));
