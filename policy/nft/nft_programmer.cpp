@@ -192,6 +192,8 @@ Result<ApplyStats> Programmer::converge(const State& from, const Table& desired,
   stats.bytes = b.bytes();
   nl_->next_seq(b.end_seq() - b.first_seq());
   if (Status st = nl_->send(b); !st) return st.error();
+  // Our own commit bumped the generation; the table is as sent.
+  if (auto gen = nl_->generation(); gen) verified_gen_ = *gen;
 
   // Committed. Record the new state; untouched chains keep their handles, the others are read
   // back (one dump per chain for a small change, one table dump for a large one).
@@ -228,9 +230,17 @@ Result<ApplyStats> Programmer::converge(const State& from, const Table& desired,
 
 Result<std::vector<std::string>> Programmer::verify() {
   if (!applied_) return make_error(Errc::invalid, "nothing applied yet");
+  // The generation is read first: a commit racing the dump then shows as a newer generation.
+  auto gen = nl_->generation();
+  if (!gen) return gen.error();
   auto snap = nl_->snapshot(applied_->family, applied_->name);
   if (!snap) return snap.error();
-  return differences(*state_, *snap, true);
+  auto diff = differences(*state_, *snap, true);
+  if (diff.empty())
+    verified_gen_ = *gen;
+  else
+    verified_gen_.reset();
+  return diff;
 }
 
 Result<ApplyStats> Programmer::repair() {
@@ -247,6 +257,10 @@ Result<ApplyStats> Programmer::repair() {
   }
   const Table desired = *applied_;
   return converge(*snap, desired, false);
+}
+
+Result<uint32_t> Programmer::generation() {
+  return nl_->generation();
 }
 
 Status Programmer::remove() {

@@ -11,7 +11,9 @@
 // Drift: verify() dumps the table and lists what differs from the last applied state (rules
 // deleted, replaced or added behind podnet's back, elements, chains, sets); repair() converges
 // the kernel back, again in one batch touching only what drifted. The daemon owns the timer:
-// call verify() periodically and after errors, repair() when it reports differences.
+// call verify() after errors and periodically — cheaply, when generation() differs from
+// verified_generation() (nothing in the namespace committed since) it can be skipped — and
+// repair() when it reports differences.
 //
 // Calls are synchronous. That is fine on the event loop: each call is one sendmsg() (the kernel
 // commits the whole transaction inside it) plus dumps of podnet's own table, so the time is
@@ -65,6 +67,10 @@ class Programmer {
   Result<std::vector<std::string>> verify();
   // Re-applies the last applied state over whatever the kernel has now.
   Result<ApplyStats> repair();
+  // The kernel's nftables generation now (one small netlink request), and as of the last
+  // successful apply/verify/repair that found the table in sync.
+  Result<uint32_t> generation();
+  std::optional<uint32_t> verified_generation() const { return verified_gen_; }
   // Deletes the table (shutdown / tests); the next apply() starts from scratch.
   Status remove();
 
@@ -81,6 +87,7 @@ class Programmer {
   std::unique_ptr<NlSession> nl_;
   std::optional<Table> applied_;
   std::unique_ptr<State> state_;  // what the kernel has, as of the last success
+  std::optional<uint32_t> verified_gen_;
 };
 
 }  // namespace podnet::policy::nft

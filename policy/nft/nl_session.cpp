@@ -3,6 +3,7 @@
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
+#include <libnftnl/gen.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
@@ -142,6 +143,24 @@ Status NlSession::dump(char* req, int (*cb)(const nlmsghdr*, void*), void* data)
       return sys_error("netlink dump", errno);
     }
   }
+}
+
+Result<uint32_t> NlSession::generation() {
+  std::vector<char> req(MNL_SOCKET_BUFFER_SIZE);
+  nftnl_nlmsg_build_hdr(req.data(), NFT_MSG_GETGEN, AF_UNSPEC, NLM_F_ACK, next_seq(1));
+  uint32_t gen = 0;
+  Status st = dump(
+      req.data(),
+      [](const nlmsghdr* h, void* d) -> int {
+        nftnl_gen* g = nftnl_gen_alloc();
+        if (nftnl_gen_nlmsg_parse(h, g) == 0)
+          *static_cast<uint32_t*>(d) = nftnl_gen_get_u32(g, NFTNL_GEN_ID);
+        nftnl_gen_free(g);
+        return MNL_CB_OK;
+      },
+      &gen);
+  if (!st) return st.error();
+  return gen;
 }
 
 Result<std::map<std::string, RuleHandles>> NlSession::rules(Family family, const std::string& table,

@@ -42,6 +42,9 @@ class NlSession {
 
   // The table as the kernel has it (exists=false when there is no such table).
   Result<State> snapshot(Family family, const std::string& table);
+  // The ruleset generation: the kernel bumps it on every committed nftables transaction in this
+  // namespace (podnet's or anyone's).
+  Result<uint32_t> generation();
   // Rule handles and tags per chain (all chains of the table, or one).
   Result<std::map<std::string, RuleHandles>> rules(Family family, const std::string& table,
                                                    const std::string& chain = "");

@@ -228,6 +228,10 @@ TEST_F(NftProgrammer, DriftIsDetectedAndRepaired) {
   EXPECT_NE(all.find("unexpected chain intruder"), std::string::npos) << all;
   EXPECT_EQ(all.find("pi-allow-http"), std::string::npos) << all;
 
+  // The generation tells the daemon when a re-check is due at all.
+  auto gen = prog_->generation();
+  ASSERT_TRUE(gen.ok());
+  EXPECT_FALSE(prog_->verified_generation().has_value());  // the last verify found drift
   auto r = prog_->repair();
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->rewritten, std::vector<std::string>{"tw-cali2"});
@@ -237,6 +241,9 @@ TEST_F(NftProgrammer, DriftIsDetectedAndRepaired) {
   v = prog_->verify();
   ASSERT_TRUE(v.ok());
   EXPECT_TRUE(v->empty()) << (*v)[0];
+  EXPECT_EQ(prog_->verified_generation(), *prog_->generation());
+  ASSERT_EQ(run("nft add table inet someone-else"), 0);  // anyone's commit moves it on
+  EXPECT_NE(prog_->verified_generation(), *prog_->generation());
 
   // A rule replaced in place (same position, new handle, no podnet tag) is drift too.
   const auto h = nft_handles("po-allow-all");
