@@ -72,7 +72,8 @@ int run(int argc, char** argv, Io io) {
   label_cmd->callback([&] { rc = cmd_label(g, label, io); });
 
   ShowArgs show;
-  auto* show_cmd = app.add_subcommand("show", "ask the running podnetd");
+  auto* show_cmd = app.add_subcommand(
+      "show", "ask the running podnetd (policy and endpoints: computed from the datastore)");
   show_cmd->require_subcommand(1);
   auto* status_cmd = show_cmd->add_subcommand("status", "daemon, datastore and resource summary");
   status_cmd->add_flag("--json", show.json, "print the raw JSON");
@@ -96,6 +97,29 @@ int run(int argc, char** argv, Io io) {
     show.what = "routes";
     rc = cmd_show(g, show, io);
   });
+
+  // Policy views are computed here from the datastore by the policy model, not asked of podnetd.
+  ShowPolicyArgs show_policy;
+  auto* show_policy_cmd = show_cmd->add_subcommand(
+      "policy", "policies in evaluation order (computed from the datastore, no daemon needed)");
+  show_policy_cmd->add_option("--endpoint", show_policy.endpoint,
+                              "only those applying to NS/POD (or a host endpoint)");
+  show_policy_cmd->callback([&] { rc = cmd_show_policy(g, show_policy, io); });
+  show_cmd
+      ->add_subcommand(
+          "endpoints",
+          "workload and host endpoints (computed from the datastore, no daemon needed)")
+      ->callback([&] { rc = cmd_show_endpoints(g, io); });
+  PolicyTestArgs policy_test;
+  auto* policy_cmd = app.add_subcommand("policy", "evaluate policy offline, from the datastore");
+  policy_cmd->require_subcommand(1);
+  auto* test_cmd = policy_cmd->add_subcommand("test", "is a flow allowed, and by which rule?");
+  test_cmd->add_option("--from", policy_test.from, "NS/POD or IP")->required();
+  test_cmd->add_option("--to", policy_test.to, "NS/POD or IP")->required();
+  test_cmd->add_option("--port", policy_test.port, "destination port");
+  test_cmd->add_option("--protocol", policy_test.protocol, "TCP, UDP, SCTP, ICMP or 1-255")
+      ->capture_default_str();
+  test_cmd->callback([&] { rc = cmd_policy_test(g, policy_test, io); });
 
   SelectorMatchArgs sel_match;
   auto* selector_cmd = app.add_subcommand("selector", "work with Calico selectors offline");

@@ -68,6 +68,21 @@ struct SelectorMatchArgs {
 // Prints true or false (exit 0), or the parse error with its column (exit 2).
 int cmd_selector_match(const SelectorMatchArgs& a, Io io);
 
+// show policy / show endpoints / policy test: computed from the datastore's resources by the
+// policy model (cmd_policy.cpp), not asked of podnetd.
+struct ShowPolicyArgs {
+  std::string endpoint;  // --endpoint NS/POD (or a host endpoint's name): only what applies to it
+};
+int cmd_show_policy(const Globals& g, const ShowPolicyArgs& a, Io io);
+int cmd_show_endpoints(const Globals& g, Io io);
+struct PolicyTestArgs {
+  std::string from, to;  // NS/POD or an IP
+  std::string protocol = "TCP";
+  int port = 0;
+};
+// Prints allowed or denied and what decided (exit 0 either way); bad arguments exit 2.
+int cmd_policy_test(const Globals& g, const PolicyTestArgs& a, Io io);
+
 // Exit code for an error from the store or conf.
 int exit_code_for(const Error& e);
 
