@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 
@@ -150,6 +151,34 @@ Result<RouteSpec> route_for(const std::vector<Pool>& pools, const LocalNode& loc
       break;
   }
   return RouteSpec::unicast({h});
+}
+
+void Planner::set_remote_nodes(std::vector<RemoteNode> nodes) {
+  std::sort(nodes.begin(), nodes.end(),
+            [](const RemoteNode& a, const RemoteNode& b) { return a.ip < b.ip; });
+  remotes_ = std::move(nodes);
+}
+
+Result<RouteSpec> Planner::apply(const rib::Prefix& dst, const RouteSpec& spec) const {
+  if (spec.kind != RouteSpec::Kind::unicast || !local_) return spec;
+  std::vector<NextHop> hops;
+  std::string first_error;
+  for (const auto& h : spec.nexthops) {
+    auto it = std::lower_bound(remotes_.begin(), remotes_.end(), h.gateway,
+                               [](const RemoteNode& n, const rib::Address& a) { return n.ip < a; });
+    if (it == remotes_.end() || it->ip != h.gateway) {
+      hops.push_back(h);
+      continue;
+    }
+    auto r = route_for(pools_, *local_, *it, dst);
+    if (!r) {
+      if (first_error.empty()) first_error = r.error().message;
+      continue;
+    }
+    hops.insert(hops.end(), r->nexthops.begin(), r->nexthops.end());
+  }
+  if (hops.empty()) return make_error(Errc::unavailable, first_error);
+  return RouteSpec::unicast(std::move(hops));
 }
 
 Result<Pool> pool_from(const conf::types::IPPool& p) {

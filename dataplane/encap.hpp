@@ -91,6 +91,31 @@ Kind choose(const Pool* pool, const LocalNode& local, const RemoteNode& remote);
 Result<RouteSpec> route_for(const std::vector<Pool>& pools, const LocalNode& local,
                             const RemoteNode& remote, const rib::Prefix& dst);
 
+// The daemon's view for the route programmer: pools, this node, the other nodes by IP. BGP gives
+// a block's next hop as the owning node's IP; apply() turns every next hop that is a known
+// node's IP into the route the encapsulation choice wants, and leaves others (a ToR, an
+// external peer) as they are. Wiring (see RouteProgrammer's ProgrammerOptions::rewrite):
+//   opts.rewrite = [&planner](const rib::Prefix& p, RouteSpec s) { return planner.apply(p, s); };
+//   ... on a pool, Node or address change: planner.set_*(...); programmer.load(rib);
+class Planner {
+ public:
+  void set_pools(std::vector<Pool> pools) { pools_ = std::move(pools); }
+  void set_local(std::optional<LocalNode> local) { local_ = std::move(local); }
+  void set_remote_nodes(std::vector<RemoteNode> nodes);
+  const std::vector<Pool>& pools() const { return pools_; }
+  const std::vector<RemoteNode>& remote_nodes() const { return remotes_; }
+
+  // `spec` with its node next hops re-routed. Blackholes pass through. Without a local node
+  // (its address not known yet) nothing is rewritten. Errors: every next hop is a node that
+  // cannot be reached as chosen (VXLAN without a VTEP yet); the first reason.
+  Result<RouteSpec> apply(const rib::Prefix& dst, const RouteSpec& spec) const;
+
+ private:
+  std::vector<Pool> pools_;
+  std::optional<LocalNode> local_;
+  std::vector<RemoteNode> remotes_;  // sorted by ip
+};
+
 // ---- from the datastore's types ----
 Result<Pool> pool_from(const conf::types::IPPool& p);
 // Pools that fail to parse are left out, their errors appended to `errors` (if given).

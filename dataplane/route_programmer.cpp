@@ -75,6 +75,7 @@ void RouteProgrammer::on_best_changes(std::span<const rib::BestChange> changes) 
       continue;
     }
     auto spec = spec_for(c.prefix, c.after, opt_.interface_of_peer);
+    if (spec && opt_.rewrite) spec = opt_.rewrite(c.prefix, *spec);
     if (spec) {
       set_route(c.prefix, std::move(*spec));
     } else {

@@ -27,6 +27,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -61,6 +62,10 @@ struct ProgrammerOptions {
   int receive_buffer = 32 << 20;
   // Interface of a peer, for link-local IPv6 next hops (see route_spec.hpp).
   InterfaceResolver interface_of_peer;
+  // Applied to every spec made from the RIB (not to set_route()'s): the encapsulation choice
+  // (encap::Planner::apply) turns "via <node IP>" into the direct, VXLAN or IPIP route. An
+  // error marks the route failed with its reason. Empty: specs go in as BGP gave them.
+  std::function<Result<RouteSpec>(const rib::Prefix&, const RouteSpec&)> rewrite;
 };
 
 enum class RouteState : uint8_t {

@@ -135,6 +135,36 @@ TEST(EncapRoute, ModeChangeGivesADifferentSpec) {
   EXPECT_NE(*before, *after);
 }
 
+TEST(EncapPlanner, RewritesNodeNextHopsOnly) {
+  Planner planner;
+  planner.set_pools({{pfx("10.244.0.0/16"), Mode::never, Mode::cross_subnet}});
+  planner.set_remote_nodes({other_subnet(), same_subnet()});
+  RouteSpec bgp = RouteSpec::unicast({NextHop(addr("192.168.7.30"), 0)});
+  // Without this node's address nothing can be decided: as BGP gave it.
+  EXPECT_EQ(*planner.apply(pfx("10.244.3.0/26"), bgp), bgp);
+  planner.set_local(local());
+  EXPECT_EQ(to_string(*planner.apply(pfx("10.244.3.0/26"), bgp)),
+            "via 10.244.3.0 dev vxlan.calico onlink");
+  RouteSpec near = RouteSpec::unicast({NextHop(addr("192.168.1.20"), 0)});
+  EXPECT_EQ(to_string(*planner.apply(pfx("10.244.2.0/26"), near)),
+            "via 192.168.1.20 dev eth0 onlink");
+  // Not a node (a ToR's route): untouched. Blackholes: untouched.
+  RouteSpec tor = RouteSpec::unicast({NextHop(addr("192.168.1.254"), 0)});
+  EXPECT_EQ(*planner.apply(pfx("0.0.0.0/0"), tor), tor);
+  EXPECT_EQ(*planner.apply(pfx("10.244.1.0/26"), RouteSpec::blackhole()), RouteSpec::blackhole());
+  // ECMP over a node and a ToR: each hop on its own.
+  RouteSpec both = RouteSpec::unicast({NextHop(addr("192.168.7.30"), 0), tor.nexthops[0]});
+  EXPECT_EQ(to_string(*planner.apply(pfx("10.244.3.0/26"), both)),
+            "via 10.244.3.0 dev vxlan.calico onlink, via 192.168.1.254");
+  // The only next hop is a node without a VTEP: an error saying so.
+  RemoteNode novtep = other_subnet();
+  novtep.vxlan_tunnel_ip.reset();
+  planner.set_remote_nodes({novtep});
+  auto r = planner.apply(pfx("10.244.3.0/26"), bgp);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("node-c"), std::string::npos);
+}
+
 TEST(EncapModes, ParseCalicoSpellings) {
   EXPECT_EQ(*parse_mode("Never"), Mode::never);
   EXPECT_EQ(*parse_mode(""), Mode::never);

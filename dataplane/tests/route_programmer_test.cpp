@@ -67,8 +67,8 @@ class ProgrammerTest : public ::testing::Test {
   }
   void link_up() {
     ASSERT_EQ(run("ip link set veth0 up"), 0);
-    // Let the link settle (carrier, IPv6 link-local DAD on both ends) before a programmer starts: each step
-    // is a kernel event, and an event is a reason to retry failed routes.
+    // Let the link settle (carrier, IPv6 link-local DAD on both ends) before a programmer starts:
+    // each step is a kernel event, and an event is a reason to retry failed routes.
     auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (output("ip link show veth0").find("state UP") == std::string::npos ||
            !output("ip -6 addr show tentative").empty() ||
