@@ -6,6 +6,8 @@
 
 #include <signal.h>
 
+#include <thread>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
@@ -288,10 +290,77 @@ TEST_F(PodnetdInterop, PeerKilledIsNoticedAtOnce) {
   EXPECT_TRUE(wait_until([&] { return pn->paths("10.77.0.0/24").is_null(); }, 5s));
 }
 
+// Graceful restart helper (RFC 4724) with gobgpd: killed, its routes stay in podnetd's RIB and
+// kernel, stale; restarted with the Restart State bit, what it re-announces stays installed the
+// whole time and what it no longer has goes at its End-of-RIB. A NOTIFICATION ends the session
+// without helping; a restart that never comes back ends at the restart time.
+TEST_F(PodnetdInterop, GracefulRestartHelperWithGobgp) {
+  NeighborConfig n = neighbor("10.0.0.1", 64512, true, false);
+  n.graceful_restart_time = 6;
+  start_gobgp(65001, {n});
+  pn = std::make_unique<Podnetd>(
+      topo->ns("pn"), "n1",
+      node_yaml("n1", "10.0.0.1/24", "") + kBgpDefault + peer_yaml("gobgp", "10.0.0.2", 65001) +
+          "  maxRestartTime: 10s\n",
+      std::vector<std::string>{}, 9);
+  ASSERT_TRUE(wait_until([&] { return pn->established("Global_10_0_0_2"); }, 30s));
+  for (const char* p : {"10.51.1.0/24", "10.51.2.0/24"}) {
+    ASSERT_TRUE(gobgp->announce({p, "", {}, std::nullopt, std::nullopt}));
+  }
+  const std::string ns = topo->ns("pn");
+  auto in_kernel = [&](const std::string& prefix) {
+    auto r = harness::run({"ip", "-n", ns, "-4", "route", "show", prefix, "proto", "12"});
+    return r.exit_code == 0 && r.out.find(prefix.substr(0, prefix.find('/'))) != std::string::npos;
+  };
+  ASSERT_TRUE(wait_until([&] { return in_kernel("10.51.1.0/24") && in_kernel("10.51.2.0/24"); }));
+
+  // Every kernel route change in podnetd's namespace from here on.
+  Process monitor({"ip", "-n", ns, "monitor", "route"});
+  std::this_thread::sleep_for(300ms);  // let `ip monitor` subscribe before anything changes
+  gobgp->kill9();
+  ASSERT_TRUE(wait_until([&] { return !pn->established("Global_10_0_0_2"); }, 5s));
+  std::this_thread::sleep_for(1s);
+  EXPECT_FALSE(pn->paths("10.51.1.0/24").is_null());
+  EXPECT_TRUE(in_kernel("10.51.1.0/24"));
+  EXPECT_TRUE(in_kernel("10.51.2.0/24"));
+  EXPECT_TRUE(wait_until([&] { return pn->log().find("graceful restart") != std::string::npos; }));
+
+  // Back with R and F bits, and only one of the two routes.
+  gobgp->set_restarting(true);
+  ASSERT_TRUE(gobgp->start());
+  ASSERT_TRUE(gobgp->announce({"10.51.1.0/24", "", {}, std::nullopt, std::nullopt}));
+  ASSERT_TRUE(wait_until([&] { return pn->established("Global_10_0_0_2"); }, 30s));
+  EXPECT_TRUE(wait_until([&] { return !in_kernel("10.51.2.0/24"); }, 20s));
+  EXPECT_TRUE(in_kernel("10.51.1.0/24"));
+  std::this_thread::sleep_for(500ms);
+  monitor.stop(SIGTERM, 2s);
+  const std::string changes = monitor.out();
+  EXPECT_NE(changes.find("Deleted 10.51.2.0/24"), std::string::npos) << changes;
+  EXPECT_EQ(changes.find("Deleted 10.51.1.0/24"), std::string::npos) << changes;
+
+  // A NOTIFICATION (Cease) ends the session for good: no helping, the route goes at once.
+  ASSERT_TRUE(gobgp->send_notification("10.0.0.1", NotificationAction::admin_shutdown));
+  EXPECT_TRUE(wait_until([&] { return !in_kernel("10.51.1.0/24"); }, 5s));
+  ASSERT_TRUE(gobgp->enable_neighbor("10.0.0.1"));
+  ASSERT_TRUE(wait_until([&] { return in_kernel("10.51.1.0/24"); }, 30s));
+
+  // Killed and never back: the stale route goes at the restart time (6 s), not before.
+  gobgp->kill9();
+  ASSERT_TRUE(wait_until([&] { return !pn->established("Global_10_0_0_2"); }, 5s));
+  std::this_thread::sleep_for(2s);
+  EXPECT_TRUE(in_kernel("10.51.1.0/24"));
+  EXPECT_TRUE(wait_until([&] { return !in_kernel("10.51.1.0/24"); }, 15s));
+  EXPECT_NE(pn->log().find("restart timer expired"), std::string::npos);
+}
+
 // iBGP with BIRD: LOCAL_PREF both ways; then the link cut silently (nothing closes): podnetd
 // drops the session at the hold time, its routes go, and it comes back when the link does.
 TEST_F(PodnetdInterop, BirdIbgpAndSilentCutAtHoldTime) {
-  start_bird(64512, {neighbor("10.0.0.1", 64512, true, false)});
+  // BIRD's default is graceful restart "aware": podnetd would keep its routes as stale through
+  // a hold timer expiry (RFC 4724). This test is about the hold timer, so no graceful restart.
+  NeighborConfig n = neighbor("10.0.0.1", 64512, true, false);
+  n.graceful_restart_time = 0;
+  start_bird(64512, {n});
   pn = std::make_unique<Podnetd>(
       topo->ns("pn"), "n1",
       node_yaml("n1", "10.0.0.1/24", "") + kBgpDefault + peer_yaml("bird", "10.0.0.3", 64512),

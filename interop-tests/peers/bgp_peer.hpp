@@ -29,6 +29,9 @@ struct NeighborConfig {
   bool ipv4 = true;          // address families negotiated (MP-BGP)
   bool ipv6 = false;
   bool route_reflector_client = false;  // iBGP only: reflect routes to this neighbour
+  // Graceful restart (RFC 4724): -1 the daemon's default (BIRD 2: "aware", advertising the
+  // capability; gobgpd: off), 0 off, N > 0 on with restart time N seconds.
+  int graceful_restart_time = -1;
 };
 
 struct PeerConfig {

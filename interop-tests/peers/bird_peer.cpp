@@ -89,6 +89,10 @@ std::string BirdPeer::config_text() const {
     else if (ibgp)
       b << "  direct;\n";
     if (n.route_reflector_client && ibgp) b << "  rr client;\n";
+    if (n.graceful_restart_time == 0) b << "  graceful restart off;\n";
+    if (n.graceful_restart_time > 0) {
+      b << "  graceful restart on;\n  graceful restart time " << n.graceful_restart_time << ";\n";
+    }
     for (Family f : {Family::ipv4, Family::ipv6}) {
       if ((f == Family::ipv4 && !n.ipv4) || (f == Family::ipv6 && !n.ipv6)) continue;
       b << "  " << (f == Family::ipv4 ? "ipv4" : "ipv6")

@@ -74,9 +74,17 @@ std::string GobgpPeer::config_text() const {
       y << "    route-reflector:\n      config:\n        route-reflector-client: true\n"
         << "        route-reflector-cluster-id: " << c.router_id << "\n";
     }
+    const bool gr = n.graceful_restart_time > 0;
+    if (gr) {
+      y << "    graceful-restart:\n      config:\n        enabled: true\n        restart-time: "
+        << n.graceful_restart_time << "\n";
+    }
     y << "    afi-safis:\n";
-    if (n.ipv4) y << "      - config:\n          afi-safi-name: ipv4-unicast\n";
-    if (n.ipv6) y << "      - config:\n          afi-safi-name: ipv6-unicast\n";
+    for (const auto& [on, name] : {std::pair{n.ipv4, "ipv4-unicast"}, {n.ipv6, "ipv6-unicast"}}) {
+      if (!on) continue;
+      y << "      - config:\n          afi-safi-name: " << name << "\n";
+      if (gr) y << "        mp-graceful-restart:\n          config:\n            enabled: true\n";
+    }
   }
   if (!c.export_learned) {
     y << "policy-definitions:\n  - name: podnet-only-local\n    statements:\n"
@@ -99,9 +107,17 @@ Status GobgpPeer::start() {
   if (running()) return make_error(Errc::already_exists, "gobgpd already running");
   try {
     harness::write_file(dir_.file("gobgpd.yaml"), config_text());
-    proc_ = harness::Process({"gobgpd", "-f", dir_.file("gobgpd.yaml"), "-t", "yaml", "--api-hosts",
-                              fmt::format("127.0.0.1:{}", api_port_), "--pprof-disable"},
-                             netns_);
+    std::vector<std::string> argv = {"gobgpd",
+                                     "-f",
+                                     dir_.file("gobgpd.yaml"),
+                                     "-t",
+                                     "yaml",
+                                     "--api-hosts",
+                                     fmt::format("127.0.0.1:{}", api_port_),
+                                     "--pprof-disable"};
+    // Restarting with forwarding state kept (RFC 4724 R and F bits in its OPENs).
+    if (restarting_) argv.push_back("--graceful-restart");
+    proc_ = harness::Process(argv, netns_);
   } catch (const std::exception& e) {
     return make_error(Errc::io, e.what());
   }

@@ -26,6 +26,8 @@ class GobgpPeer : public BgpPeer {
   std::string log() const override;
   std::vector<LoggedNotification> notifications() const override;
 
+  // The next start() is a graceful restart: gobgpd --graceful-restart.
+  void set_restarting(bool restarting) { restarting_ = restarting; }
   // The generated gobgpd configuration (YAML), for inspection.
   std::string config_text() const;
   // Runs `gobgp <args>` against this daemon.
@@ -33,6 +35,7 @@ class GobgpPeer : public BgpPeer {
 
  private:
   uint16_t api_port_;
+  bool restarting_ = false;
   harness::TempDir dir_{"podnet-gobgp"};
   harness::Process proc_;
 };
