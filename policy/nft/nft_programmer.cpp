@@ -79,7 +79,17 @@ Result<ApplyStats> Programmer::apply(const Table& desired) {
     }
     return converge(State{}, desired, false);
   }
-  return converge(*state_, desired, false);
+  auto done = converge(*state_, desired, false);
+  if (done.ok()) return done;
+  // Rejected. If the kernel no longer holds what we last applied (someone flushed the ruleset,
+  // deleted a chain or an element), the diff was built on a wrong base: converge once more from
+  // what the kernel really has. Otherwise the desired table itself is at fault: report it.
+  auto snap = nl_->snapshot(desired.family, desired.name);
+  if (!snap || differences(*state_, *snap, true).empty()) return done;
+  auto again = converge(*snap, desired, false);
+  if (!again.ok()) return done;
+  again->recovered_drift = true;
+  return again;
 }
 
 Result<ApplyStats> Programmer::converge(const State& from, const Table& desired, bool replace) {

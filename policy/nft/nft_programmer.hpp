@@ -6,7 +6,9 @@
 // Start-up: the first apply() reads the kernel's table of the same name; if it already matches
 // it is adopted without a single change, otherwise it is replaced in one transaction (add table,
 // delete table, add table with everything). A rejected batch leaves the kernel and the
-// programmer's last good state unchanged and returns the failing message and errno.
+// programmer's last good state unchanged and returns the failing message and errno. When the
+// rejection was caused by drift (the kernel no longer holds what was last applied), apply()
+// re-reads the kernel and converges from what is really there, once, in a second batch.
 //
 // Drift: verify() dumps the table and lists what differs from the last applied state (rules
 // deleted, replaced or added behind podnet's back, elements, chains, sets); repair() converges
@@ -46,6 +48,7 @@ struct ApplyStats {
   std::vector<std::string> rewritten;  // names of chains flushed and rewritten
   bool adopted = false;                // start-up found a matching table and took it over
   bool replaced = false;               // start-up replaced a leftover table
+  bool recovered_drift = false;        // the first batch failed on drift; converged from the kernel
 };
 
 class Programmer {

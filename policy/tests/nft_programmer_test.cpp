@@ -257,6 +257,36 @@ TEST_F(NftProgrammer, DriftIsDetectedAndRepaired) {
   EXPECT_EQ(nft_list(), good);
 }
 
+TEST_F(NftProgrammer, ApplyRecoversFromDriftThatBreaksTheDiff) {
+  ASSERT_TRUE(prog_->apply(sample_table()).ok());
+  // Behind podnet's back: the whole table goes; later an element the next diff removes.
+  ASSERT_EQ(run("nft delete table inet podnet-test"), 0);
+  Table next = sample_table();
+  next.set("pods-a")->elements.push_back(Element{{addr("10.99.0.0/16")}, {}});
+  auto st = prog_->apply(next);
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_TRUE(st->recovered_drift);
+  EXPECT_NE(nft_list().find("10.99.0.0/16"), std::string::npos);
+  auto v = prog_->verify();
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->empty()) << (*v)[0];
+
+  ASSERT_EQ(run("nft delete element inet podnet-test pods-a '{ 10.244.1.7 }'"), 0);
+  next.set("pods-a")->elements.erase(next.set("pods-a")->elements.begin() + 1);  // 10.244.1.7
+  st = prog_->apply(next);  // its first batch deletes an element that is already gone
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_TRUE(st->recovered_drift);
+  v = prog_->verify();
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->empty()) << (*v)[0];
+  // And a table the kernel rejects on its own merits is still reported, not retried into.
+  Table loop = sample_table();
+  loop.chain("pi-allow-http")->rules.push_back(Rule{{}, {Verdict::jump("tw-cali1")}});
+  auto bad = prog_->apply(loop);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, Errc::invalid);
+}
+
 TEST_F(NftProgrammer, RestartAdoptsMatchingTableAndReplacesStaleOne) {
   ASSERT_TRUE(prog_->apply(sample_table()).ok());
   const std::string listed = output("nft -a list ruleset");
