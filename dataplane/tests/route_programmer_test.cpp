@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "dataplane/encap.hpp"
 #include "dataplane/route_programmer.hpp"
 #include "dataplane/tests/netns.hpp"
 #include "rib/attr_store.hpp"
@@ -231,6 +232,59 @@ TEST_F(ProgrammerTest, StartAdoptsMatchingRoutesAndRemovesUndesiredOnes) {
   EXPECT_EQ(again.stats().messages_sent, 0u);
   EXPECT_EQ(again.stats().adopted, 3u);
   EXPECT_EQ(again.stats().installed, 3u);
+}
+
+TEST_F(ProgrammerTest, RibRoutesGoThroughTheEncapsulationPlanner) {
+  link_up();
+  add_v4();
+  ASSERT_EQ(run("ip link add vxlan.calico type vxlan id 4096 dstport 4789 dev veth0 && "
+                "ip link set vxlan.calico up"),
+            0);
+  rib::AttrStore store;
+  rib::PathAttributes a;
+  a.next_hop = addr("10.0.0.2");  // node-b's IP, as BGP gives it
+  std::vector<rib::BestChange> change{
+      {pfx("10.244.2.0/26"), {}, {rib::RoutePath{1, rib::PeerKind::ibgp, 0, store.intern(a)}}}};
+
+  encap::Planner planner;
+  planner.set_local(encap::LocalNode{addr("10.0.0.1"), 24, "veth0"});
+  planner.set_remote_nodes({encap::RemoteNode{"node-b", addr("10.0.0.2"), addr("10.244.2.0"),
+                                              mac_for_node("node-b"), std::nullopt}});
+  planner.set_pools({{pfx("10.244.0.0/16"), encap::Mode::never, encap::Mode::never}});
+  ProgrammerOptions opt;
+  opt.rewrite = [&planner](const rib::Prefix& p, const RouteSpec& s) {
+    return planner.apply(p, s);
+  };
+  RouteProgrammer p(io_, opt);
+  ASSERT_TRUE(p.start().ok());
+  p.on_best_changes(change);
+  ASSERT_TRUE(settle(p));
+  auto r = kernel_routes()["10.244.2.0/26"];
+  EXPECT_EQ(r.value("gateway", ""), "10.0.0.2");
+  EXPECT_EQ(r.value("dev", ""), "veth0");
+  EXPECT_NE(r.dump().find("onlink"), std::string::npos) << r.dump();
+
+  // The pool turns to VXLAN live: the same RIB state re-applied (what load(rib) does).
+  planner.set_pools({{pfx("10.244.0.0/16"), encap::Mode::never, encap::Mode::always}});
+  p.on_best_changes(change);
+  ASSERT_TRUE(settle(p));
+  r = kernel_routes()["10.244.2.0/26"];
+  EXPECT_EQ(r.value("gateway", ""), "10.244.2.0");
+  EXPECT_EQ(r.value("dev", ""), "vxlan.calico");
+  EXPECT_EQ(p.stats().installed, 1u);
+
+  // IPIP on a kernel without tunl0: the route fails with the device named.
+  planner.set_pools({{pfx("10.244.0.0/16"), encap::Mode::always, encap::Mode::never}});
+  p.on_best_changes(change);
+  ASSERT_TRUE(settle(p));
+  if (output("ip link show tunl0 2>/dev/null").empty()) {
+    auto st = p.route(pfx("10.244.2.0/26"));
+    ASSERT_TRUE(st);
+    EXPECT_EQ(st->state, RouteState::failed);
+    EXPECT_NE(st->error.find("tunl0"), std::string::npos) << st->error;
+  } else {
+    EXPECT_EQ(kernel_routes()["10.244.2.0/26"].value("dev", ""), "tunl0");
+  }
 }
 
 TEST_F(ProgrammerTest, UnreachableGatewayFailsAloneAndIsInstalledWhenAnAddressAppears) {
