@@ -4,27 +4,33 @@
 
 namespace podnet::store::etcd {
 
-int Health::add_reporter() {
+int Health::add_reporter(Kind kind) {
   std::lock_guard l(m_);
-  reasons_[next_] = std::nullopt;
+  reporters_[next_] = Reporter{kind, std::nullopt};
   return next_++;
 }
 
 void Health::remove_reporter(int id) {
   std::lock_guard l(m_);
-  reasons_.erase(id);
+  reporters_.erase(id);
 }
 
 void Health::set(int id, std::optional<std::string> reason) {
   std::lock_guard l(m_);
-  auto it = reasons_.find(id);
-  if (it != reasons_.end()) it->second = std::move(reason);
+  auto it = reporters_.find(id);
+  if (it == reporters_.end()) return;
+  if (!reason) {
+    // etcd answered: every one-off failure seen before is stale now.
+    for (auto& [other, r] : reporters_)
+      if (r.kind == Kind::call) r.reason.reset();
+  }
+  it->second.reason = std::move(reason);
 }
 
 std::optional<std::string> Health::reason() const {
   std::lock_guard l(m_);
-  for (auto& [id, r] : reasons_)
-    if (r) return r;
+  for (auto& [id, r] : reporters_)
+    if (r.reason) return r.reason;
   return std::nullopt;
 }
 

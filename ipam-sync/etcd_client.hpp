@@ -23,12 +23,15 @@
 
 namespace podnet::store::etcd {
 
-// Whether the store can reach etcd, as the last word of each reporter (the synchronous client,
-// each watch). Thread-safe: the daemon may ask from its loop while podnetctl-style callers
-// write from another thread.
+// Whether the store can reach etcd, as the last word of each reporter. A watch stream reports
+// for as long as it lives (down until it reconnects); a client's failed call is a one-off
+// observation that any later success, its own or a watch's, clears, so a write that failed
+// during an outage does not keep the daemon not-ready after etcd is back. Thread-safe: the
+// daemon may ask from its loop while podnetctl-style callers write from another thread.
 class Health {
  public:
-  int add_reporter();
+  enum class Kind { call, stream };
+  int add_reporter(Kind kind = Kind::call);
   void remove_reporter(int id);
   void set(int id, std::optional<std::string> reason);
   std::optional<std::string> reason() const;
@@ -36,7 +39,11 @@ class Health {
  private:
   mutable std::mutex m_;
   int next_ = 0;
-  std::map<int, std::optional<std::string>> reasons_;
+  struct Reporter {
+    Kind kind = Kind::call;
+    std::optional<std::string> reason;
+  };
+  std::map<int, Reporter> reporters_;
 };
 
 class Client : public std::enable_shared_from_this<Client> {

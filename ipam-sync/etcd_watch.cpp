@@ -30,7 +30,7 @@ class EtcdWatch : public std::enable_shared_from_this<EtcdWatch> {
         conn_(io, tls),
         timer_(io),
         health_(std::move(health)),
-        health_id_(health_->add_reporter()),
+        health_id_(health_->add_reporter(Health::Kind::stream)),
         prefix_(std::move(prefix)),
         etcd_prefix_(etcd_prefix_for(prefix_)),
         cb_(std::move(cb)),

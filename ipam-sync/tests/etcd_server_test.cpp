@@ -38,7 +38,7 @@ TEST(EtcdServer, ThreeMembersSurviveLeaderLoss) {
   // The two others elect a new leader and keep taking writes.
   bool written = false;
   for (int i = 0; i < 50 && !written; ++i) {
-    written = etcd.etcdctl({"put", "/after", "x"}, std::chrono::seconds(5)).exit_code == 0;
+    written = etcd.etcdctl({"put", "/after", "x", "--command-timeout=500ms"}).exit_code == 0;
     if (!written) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_TRUE(written);
