@@ -8,6 +8,7 @@
 // etcd:URL for etcd -- the store must be empty of IPAM data). N (default 2000) allocations for
 // the single run, and N per process for the racing run.
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,6 +29,14 @@ extern char** environ;
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// CPU seconds (user + system) of this process or of its waited-for children.
+double cpu_seconds(int who) {
+  rusage ru{};
+  getrusage(who, &ru);
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return s(ru.ru_utime) + s(ru.ru_stime);
+}
 
 int allocate(const std::string& spec, const std::string& node, long count,
              const std::string& prefix) {
@@ -96,9 +105,11 @@ int main(int argc, char** argv) {
            .ok())
     return 1;
 
+  const double cpu0 = cpu_seconds(RUSAGE_SELF);
   auto t0 = Clock::now();
   if (allocate(spec, "bench-single", count, "single") != 0) return 1;
   double single = std::chrono::duration<double>(Clock::now() - t0).count();
+  const double single_cpu = cpu_seconds(RUSAGE_SELF) - cpu0;
 
   t0 = Clock::now();
   pid_t a = spawn_child(spec, "bench-race", count, "racer-a");
@@ -109,13 +120,18 @@ int main(int argc, char** argv) {
     return 1;
   }
   double race = std::chrono::duration<double>(Clock::now() - t0).count();
+  const double race_cpu = cpu_seconds(RUSAGE_CHILDREN);
 
   auto problems = podnet::ipam::ipam_check(*ds.value());
   std::printf("datastore: %s\n", ds.value()->describe().c_str());
-  std::printf("single allocator: %ld allocations in %.2f s = %.0f allocations/s\n", count, single,
-              static_cast<double>(count) / single);
-  std::printf("two racing processes: %ld allocations in %.2f s = %.0f allocations/s total\n",
-              2 * count, race, static_cast<double>(2 * count) / race);
+  std::printf(
+      "single allocator: %ld allocations in %.2f s = %.0f allocations/s (%.2f ms CPU "
+      "each)\n",
+      count, single, static_cast<double>(count) / single, 1000 * single_cpu / count);
+  std::printf(
+      "two racing processes: %ld allocations in %.2f s = %.0f allocations/s total (%.2f "
+      "ms CPU each)\n",
+      2 * count, race, static_cast<double>(2 * count) / race, 1000 * race_cpu / (2 * count));
   std::printf("ipam check: %s\n", !problems.ok()      ? problems.error().message.c_str()
                                   : problems->empty() ? "clean"
                                                       : problems->front().c_str());
