@@ -111,6 +111,7 @@ Status IpipProgrammer::pass() {
   if (!cfg_) {
     if (!dev || dev->kind != "ipip") return ok_status();
     for (const auto& [a, len] : dev->addresses) {
+      if (a.family() != rib::Family::v4) continue;  // as Felix: only the IPv4 tunnel address
       buf_.clear();
       append_addr(buf_, ch_.next_seq(), false, dev->ifindex, a, len);
       if (auto r = ch_.call(buf_); !r) return make_error(Errc::io, r.error().message);
