@@ -14,6 +14,7 @@
 
 #include "dataplane/ipip_programmer.hpp"
 #include "dataplane/netlink_builder.hpp"
+#include "dataplane/route_message.hpp"
 
 namespace podnet::dataplane {
 namespace {
@@ -64,6 +65,45 @@ TEST(IpipMessages, NewLinkAttributeByAttribute) {
     if ((r->rta_type & NLA_TYPE_MASK) == IFLA_LINKINFO) nested_flag = r->rta_type & NLA_F_NESTED;
   }
   EXPECT_TRUE(nested_flag);
+}
+
+TEST(IpipMessages, RouteViaNodeIpOnTunl0Onlink) {
+  // What the route programmer sends once "tunl0" resolved to ifindex 9.
+  RouteSpec spec = RouteSpec::unicast({NextHop(addr("192.168.1.20"), 9, "tunl0", true)});
+  std::vector<uint8_t> buf;
+  append_new_route(buf, 11, true, false, *rib::Prefix::parse("10.244.2.0/26"), spec, RouteKey{});
+  const nlmsghdr& h = only_message(buf);
+  EXPECT_EQ(h.nlmsg_type, RTM_NEWROUTE);
+  EXPECT_EQ(h.nlmsg_flags, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK);
+  const auto* r = static_cast<const rtmsg*>(NLMSG_DATA(&h));
+  EXPECT_EQ(r->rtm_family, AF_INET);
+  EXPECT_EQ(r->rtm_dst_len, 26);
+  EXPECT_EQ(r->rtm_protocol, 12);  // proto bird
+  EXPECT_EQ(r->rtm_type, RTN_UNICAST);
+  EXPECT_EQ(r->rtm_scope, RT_SCOPE_UNIVERSE);
+  EXPECT_EQ(r->rtm_flags, static_cast<unsigned>(RTNH_F_ONLINK));  // the gateway is on tunl0
+  auto a = nl::Attrs::of(h, sizeof(rtmsg));
+  EXPECT_EQ(
+      a.order(),
+      (Order{{RTA_DST, 4}, {RTA_TABLE, 4}, {RTA_PRIORITY, 4}, {RTA_GATEWAY, 4}, {RTA_OIF, 4}}));
+  EXPECT_EQ(rib::Address::from_bytes(rib::Family::v4, a.get(RTA_DST)), addr("10.244.2.0"));
+  EXPECT_EQ(*a.u32(RTA_TABLE), 254u);
+  EXPECT_EQ(*a.u32(RTA_PRIORITY), 1024u);
+  EXPECT_EQ(rib::Address::from_bytes(rib::Family::v4, a.get(RTA_GATEWAY)), addr("192.168.1.20"));
+  EXPECT_EQ(*a.u32(RTA_OIF), 9u);
+  // Read back as a kernel dump would be: the same route, onlink.
+  auto parsed = parse_route(h);
+  ASSERT_TRUE(parsed);
+  ASSERT_EQ(parsed->route.spec.nexthops.size(), 1u);
+  EXPECT_TRUE(parsed->route.spec.nexthops[0].onlink);
+  EXPECT_EQ(parsed->route.spec.nexthops[0].ifindex, 9);
+  RouteSpec resolved = spec;
+  EXPECT_TRUE(parsed->route.matches(resolved));
+  resolved.nexthops[0].ifindex = 10;  // another device: a change
+  EXPECT_FALSE(parsed->route.matches(resolved));
+  resolved.nexthops[0].ifindex = 9;
+  resolved.nexthops[0].onlink = false;  // onlink dropped: a change too
+  EXPECT_FALSE(parsed->route.matches(resolved));
 }
 
 TEST(IpipMessages, ProbeCarriesAnInvalidProtocol) {
