@@ -97,8 +97,29 @@ void RouteProgrammer::load(const rib::Rib& rib) {
   }
 }
 
+bool RouteProgrammer::adopt_held(const rib::Prefix& prefix, Entry& e) {
+  if (held_.empty()) return false;
+  auto it = held_.find(prefix);
+  if (it == held_.end()) return false;
+  if (it->second == opt_.metric) {
+    e.in_kernel = true;  // replace our previous run's route in place: no gap in forwarding
+  } else {
+    strays_.push_back(Stray{prefix, it->second});  // another metric: a separate route, delete
+  }
+  held_.erase(it);
+  return true;
+}
+
+void RouteProgrammer::release_strays() {
+  opt_.hold_strays = false;
+  for (const auto& [p, metric] : held_) strays_.push_back(Stray{p, metric});
+  held_.clear();
+  schedule_flush();
+}
+
 void RouteProgrammer::set_route(const rib::Prefix& prefix, RouteSpec spec) {
   Entry& e = entries_[prefix];
+  adopt_held(prefix, e);
   if (e.want && *e.want == spec) return;
   set_want(e, std::move(spec));
   e.invalid.clear();
@@ -469,7 +490,11 @@ void RouteProgrammer::finish_dump() {
   for (auto& kr : kernel) {
     auto it = entries_.find(kr.prefix);
     if (it == entries_.end() || kr.metric != opt_.metric) {
-      strays_.push_back(Stray{kr.prefix, kr.metric});
+      if (opt_.hold_strays) {
+        held_[kr.prefix] = kr.metric;
+      } else {
+        strays_.push_back(Stray{kr.prefix, kr.metric});
+      }
       continue;
     }
     Entry& e = it->second;
@@ -600,6 +625,7 @@ bool RouteProgrammer::idle() const {
 
 ProgrammerStats RouteProgrammer::stats() const {
   ProgrammerStats s = counters_;
+  s.strays_held = held_.size();
   for (const auto& [p, e] : entries_) {
     if (!e.want && e.invalid.empty()) continue;  // being removed
     ++s.desired;

@@ -66,6 +66,10 @@ struct ProgrammerOptions {
   // (encap::Planner::apply) turns "via <node IP>" into the direct, VXLAN or IPIP route. An
   // error marks the route failed with its reason. Empty: specs go in as BGP gave them.
   std::function<Result<RouteSpec>(const rib::Prefix&, const RouteSpec&)> rewrite;
+  // Graceful restart (restarting speaker): routes of our protocol found in the kernel that
+  // nothing wants yet are kept, not deleted, until release_strays(): the previous run's routes
+  // keep forwarding while BGP re-learns them (a desired route then replaces its held copy).
+  bool hold_strays = false;
 };
 
 enum class RouteState : uint8_t {
@@ -95,6 +99,7 @@ struct ProgrammerStats {
   uint64_t resyncs = 0;         // table dumps (start-up included)
   uint64_t adopted = 0;         // desired routes found already correct in the kernel
   uint64_t strays_deleted = 0;  // our-protocol routes found in the kernel but not desired
+  std::size_t strays_held = 0;  // ... kept for now (ProgrammerOptions::hold_strays)
   uint64_t slices = 0;          // loop turns spent flushing
   uint64_t retries = 0;         // failed routes re-queued after a kernel event
 };
@@ -123,6 +128,8 @@ class RouteProgrammer final : public rib::BestRouteObserver {
   // ---- status ----
   // Nothing queued, in flight, or being dumped.
   bool idle() const;
+  // Ends ProgrammerOptions::hold_strays: the held routes nobody re-wanted are deleted.
+  void release_strays();
   ProgrammerStats stats() const;
   std::optional<RouteStatus> route(const rib::Prefix& prefix) const;
   std::vector<RouteStatus> failed_routes() const;
@@ -192,6 +199,9 @@ class RouteProgrammer final : public rib::BestRouteObserver {
   std::unordered_map<rib::Prefix, Entry> entries_;
   std::deque<rib::Prefix> queue_;
   std::deque<Stray> strays_;
+  std::map<rib::Prefix, uint32_t> held_;  // strays kept while opt_.hold_strays: prefix -> metric
+  // A held stray that became desired: the kernel already has our route there (so replace it).
+  bool adopt_held(const rib::Prefix& prefix, Entry& e);
   std::unordered_set<rib::Prefix> failed_;
   std::deque<Batch> batches_;
   std::size_t in_flight_ = 0;

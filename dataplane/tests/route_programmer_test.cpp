@@ -234,6 +234,45 @@ TEST_F(ProgrammerTest, StartAdoptsMatchingRoutesAndRemovesUndesiredOnes) {
   EXPECT_EQ(again.stats().installed, 3u);
 }
 
+// Graceful restart: a restarted podnetd holds its previous run's routes (nothing wants them
+// yet) until BGP has re-learned; what comes back replaces its copy in place, the rest goes
+// only at release_strays().
+TEST_F(ProgrammerTest, HeldStraysKeepForwardingUntilReleased) {
+  link_up();
+  add_v4();
+  ASSERT_EQ(run("ip route add 10.8.0.0/24 via 10.0.0.2 proto 12 metric 1024"), 0);
+  ASSERT_EQ(run("ip route add 10.9.0.0/24 via 10.0.0.2 proto 12 metric 1024"), 0);
+  ASSERT_EQ(run("ip route add blackhole 192.168.6.0/26 proto 12 metric 1024"), 0);
+
+  ProgrammerOptions o;
+  o.hold_strays = true;
+  RouteProgrammer p(io_, o);
+  ASSERT_TRUE(p.start().ok());
+  ASSERT_TRUE(settle(p));
+  EXPECT_EQ(p.stats().strays_held, 3u);
+  EXPECT_EQ(p.stats().messages_sent, 0u);
+  EXPECT_EQ(kernel_routes().size(), 3u) << output("ip route");
+
+  // Re-learned: the same route (replaced in place, never deleted) and a changed one.
+  p.set_route(pfx("10.8.0.0/24"), via({"10.0.0.2"}));
+  p.set_route(pfx("10.9.0.0/24"), via({"10.0.0.3"}));
+  ASSERT_TRUE(settle(p));
+  EXPECT_EQ(p.stats().deletes_sent, 0u);
+  EXPECT_EQ(p.stats().strays_held, 1u);
+  EXPECT_EQ(p.stats().installed, 2u);
+  auto k = kernel_routes();
+  EXPECT_EQ(gateways(k["10.9.0.0/24"]), (std::set<std::string>{"10.0.0.3"}));
+  EXPECT_EQ(k.count("192.168.6.0/26"), 1u);
+
+  p.release_strays();
+  ASSERT_TRUE(settle(p));
+  EXPECT_EQ(p.stats().strays_held, 0u);
+  EXPECT_EQ(p.stats().strays_deleted, 1u);
+  k = kernel_routes();
+  EXPECT_EQ(k.size(), 2u) << output("ip route");
+  EXPECT_EQ(k.count("192.168.6.0/26"), 0u);
+}
+
 TEST_F(ProgrammerTest, RibRoutesGoThroughTheEncapsulationPlanner) {
   link_up();
   add_v4();
