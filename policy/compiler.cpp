@@ -1,0 +1,531 @@
+#include "policy/compiler.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace podnet::policy {
+
+namespace {
+
+using nft::KeyPart;
+using nft::KeyType;
+using nft::Verdict;
+
+enum class Class { normal, forward, pre_dnat };
+
+bool in_class(const Policy& p, Class c) {
+  switch (c) {
+    case Class::normal:
+      return !p.pre_dnat && !p.do_not_track;
+    case Class::forward:
+      return p.apply_on_forward && !p.pre_dnat && !p.do_not_track;
+    case Class::pre_dnat:
+      return p.pre_dnat;
+  }
+  return false;
+}
+
+// One alternative of an OR (numeric ports or named ports): its matches are ANDed.
+using Matches = std::vector<nft::Match>;
+
+struct PolicyChains {
+  std::string in, out;  // chain names; empty when the policy has no such type
+};
+
+nft::Rule rule(Matches m, std::vector<nft::Statement> s) {
+  return nft::Rule{std::move(m), std::move(s)};
+}
+nft::MarkMatch mark_is(uint32_t bit, bool set) {
+  return nft::MarkMatch{bit, set ? bit : 0u, false};
+}
+
+class Compiler {
+ public:
+  Compiler(const Model& m, const Endpoints& eps, const CompileOptions& o)
+      : model_(m), endpoints_(eps), opts_(o) {}
+
+  CompileResult run();
+
+ private:
+  // Sets.
+  std::string selector_set(const SelectorMatch& sel, int fam);
+  std::string named_port_set(const std::optional<SelectorMatch>& sel,
+                             const std::vector<std::string>& names, int fam);
+  // Rules.
+  Result<std::vector<Matches>> entity(const EntityMatch& e, bool source, int fam,
+                                      std::optional<int> proto);
+  Result<std::vector<nft::Rule>> translate(const Rule& r, const Policy& p, int fam);
+  Status policy_chain(const Policy& p, Direction d, const std::string& name);
+  // Endpoint chains: true when at least one policy applied.
+  bool endpoint_chain(const Endpoint& ep, Direction d, Class c, const std::string& name);
+
+  const Model& model_;
+  const Endpoints& endpoints_;
+  const CompileOptions& opts_;
+  CompileResult out_;
+  std::map<std::string, nft::Set> sets_;
+  std::vector<nft::Chain> policy_chains_;
+  std::map<const Policy*, PolicyChains> rendered_;
+  std::set<const Policy*> failed_;
+};
+
+std::string fam_tag(int fam) {
+  return fam == 4 ? "4" : "6";
+}
+nft::IpVersion version(int fam) {
+  return fam == 4 ? nft::IpVersion::v4 : nft::IpVersion::v6;
+}
+KeyType addr_type(int fam) {
+  return fam == 4 ? KeyType::ipv4_addr : KeyType::ipv6_addr;
+}
+
+std::string Compiler::selector_set(const SelectorMatch& sel, int fam) {
+  std::string name = "s" + fam_tag(fam) + "-" + short_hash(sel.text);
+  if (sets_.count(name)) return name;
+  nft::Set s{name, {addr_type(fam)}, true, false, {}};
+  for (const auto& ep : endpoints_.endpoints) {
+    if (!sel.selector.matches(ep.labels)) continue;
+    for (const auto& ip : ep.ips)
+      if (ip.family() == fam)
+        if (auto k = KeyPart::addr(ip.str())) s.elements.push_back({{*k}, std::nullopt});
+  }
+  for (const auto& ns : model_.network_sets) {
+    if (!sel.selector.matches(ns.labels)) continue;
+    for (const auto& c : ns.nets)
+      if (c.family() == fam)
+        if (auto k = KeyPart::addr(c.str())) s.elements.push_back({{*k}, std::nullopt});
+  }
+  s.elements = nft::normalized_elements(s);
+  sets_.emplace(name, std::move(s));
+  return name;
+}
+
+std::string Compiler::named_port_set(const std::optional<SelectorMatch>& sel,
+                                     const std::vector<std::string>& names, int fam) {
+  std::string id = sel ? sel->text : "<any>";
+  for (const auto& n : names) id += "|" + n;
+  std::string name = "n" + fam_tag(fam) + "-" + short_hash(id);
+  if (sets_.count(name)) return name;
+  nft::Set s{name, {addr_type(fam), KeyType::inet_proto, KeyType::inet_service}, false, false, {}};
+  // felix's rule scanner: (ip, protocol, port) of every endpoint matching the rule's positive
+  // selector (all endpoints without one) that has a port of one of these names.
+  for (const auto& ep : endpoints_.endpoints) {
+    if (sel && !sel->selector.matches(ep.labels)) continue;
+    for (const auto& np : ep.ports) {
+      if (std::find(names.begin(), names.end(), np.name) == names.end()) continue;
+      for (const auto& ip : ep.ips)
+        if (ip.family() == fam)
+          if (auto k = KeyPart::addr(ip.str()))
+            s.elements.push_back({{*k, KeyPart::proto(static_cast<uint8_t>(np.protocol)),
+                                   KeyPart::port(static_cast<uint16_t>(np.port))},
+                                  std::nullopt});
+    }
+  }
+  s.elements = nft::normalized_elements(s);
+  sets_.emplace(name, std::move(s));
+  return name;
+}
+
+bool supports_ports(std::optional<int> proto) {
+  return proto && (*proto == 6 || *proto == 17 || *proto == 132);
+}
+
+Result<std::vector<Matches>> Compiler::entity(const EntityMatch& e, bool source, int fam,
+                                              std::optional<int> proto) {
+  const auto field = source ? nft::AddrField::saddr : nft::AddrField::daddr;
+  const auto pfield = source ? nft::PortField::sport : nft::PortField::dport;
+  Matches common;
+  auto cidrs = [&](const std::vector<Cidr>& list) {
+    nft::Values v;
+    for (const auto& c : list)
+      if (c.family() == fam)
+        if (auto k = KeyPart::addr(c.str())) v.literal.push_back(*k);
+    return v;
+  };
+  if (!e.nets.empty()) common.push_back(nft::AddrMatch{version(fam), field, cidrs(e.nets), false});
+  if (auto v = cidrs(e.not_nets); !v.literal.empty())
+    common.push_back(nft::AddrMatch{version(fam), field, v, true});
+  if (e.selector)
+    common.push_back(
+        nft::AddrMatch{version(fam), field, nft::Values{{}, selector_set(*e.selector, fam)}, false});
+  if (e.not_selector)
+    common.push_back(nft::AddrMatch{version(fam), field,
+                                    nft::Values{{}, selector_set(*e.not_selector, fam)}, true});
+  if ((!e.ports.empty() || !e.not_ports.empty()) && !supports_ports(proto))
+    return make_error(Errc::invalid, "ports need protocol TCP, UDP or SCTP");
+  auto split = [](const std::vector<PortMatch>& list, nft::Values& nums,
+                  std::vector<std::string>& named) {
+    for (const auto& p : list) {
+      if (!p.name.empty())
+        named.push_back(p.name);
+      else
+        nums.literal.push_back(
+            KeyPart::port_range(static_cast<uint16_t>(p.min), static_cast<uint16_t>(p.max)));
+    }
+  };
+  nft::Values not_nums;
+  std::vector<std::string> not_named;
+  split(e.not_ports, not_nums, not_named);
+  if (!not_nums.literal.empty()) common.push_back(nft::PortMatch{pfield, not_nums, true});
+  if (!not_named.empty())
+    common.push_back(nft::AddrProtoPortMatch{version(fam), field, pfield,
+                                             named_port_set(e.selector, not_named, fam), true});
+  if (e.ports.empty()) return std::vector<Matches>{common};
+  nft::Values nums;
+  std::vector<std::string> named;
+  split(e.ports, nums, named);
+  // ports is an OR of numbers and names: one alternative for each kind present.
+  std::vector<Matches> alts;
+  if (!nums.literal.empty()) {
+    alts.push_back(common);
+    alts.back().push_back(nft::PortMatch{pfield, nums, false});
+  }
+  if (!named.empty()) {
+    alts.push_back(common);
+    alts.back().push_back(nft::AddrProtoPortMatch{version(fam), field, pfield,
+                                                  named_port_set(e.selector, named, fam), false});
+  }
+  return alts;
+}
+
+bool has_family(const std::vector<Cidr>& nets, int fam) {
+  return std::any_of(nets.begin(), nets.end(), [&](const Cidr& c) { return c.family() == fam; });
+}
+bool negates_all(const std::vector<Cidr>& nets, int fam) {
+  return std::any_of(nets.begin(), nets.end(),
+                     [&](const Cidr& c) { return c.family() == fam && c.len == 0; });
+}
+
+Result<std::vector<nft::Rule>> Compiler::translate(const Rule& r, const Policy& p, int fam) {
+  std::vector<nft::Rule> out;
+  // Felix renders a rule per family and skips the family its nets or ipVersion exclude.
+  if (r.ip_version && *r.ip_version != fam) return out;
+  if (!r.source.nets.empty() && !has_family(r.source.nets, fam)) return out;
+  if (!r.destination.nets.empty() && !has_family(r.destination.nets, fam)) return out;
+  if (negates_all(r.source.not_nets, fam) || negates_all(r.destination.not_nets, fam)) return out;
+  const int icmp_proto = fam == 4 ? 1 : 58;
+  if (r.protocol && (*r.protocol == 1 || *r.protocol == 58) && *r.protocol != icmp_proto)
+    return out;
+  if ((r.icmp || r.not_icmp) && r.protocol != icmp_proto) {
+    if (r.protocol == 1 || r.protocol == 58) return out;  // the other family's ICMP
+    return make_error(Errc::invalid, "icmp / notICMP need protocol ICMP or ICMPv6");
+  }
+
+  Matches head;
+  if (r.protocol) head.push_back(nft::L4ProtoMatch{{static_cast<uint8_t>(*r.protocol)}, false});
+  if (r.not_protocol)
+    head.push_back(nft::L4ProtoMatch{{static_cast<uint8_t>(*r.not_protocol)}, true});
+  auto icmp = [&](const IcmpMatch& m, bool negate) -> std::optional<nft::IcmpMatch> {
+    if (!m.type) return std::nullopt;
+    nft::IcmpMatch im{version(fam), static_cast<uint8_t>(*m.type), std::nullopt, negate};
+    if (m.code) im.code = static_cast<uint8_t>(*m.code);
+    return im;
+  };
+  if (r.icmp)
+    if (auto m = icmp(*r.icmp, false)) head.push_back(*m);
+  if (r.not_icmp)
+    if (auto m = icmp(*r.not_icmp, true)) head.push_back(*m);
+
+  auto src = entity(r.source, true, fam, r.protocol);
+  if (!src) return src.error();
+  auto dst = entity(r.destination, false, fam, r.protocol);
+  if (!dst) return dst.error();
+
+  std::vector<nft::Statement> action;
+  switch (r.action) {
+    case Action::allow:
+      action = {nft::SetMark{0, kMarkAccept}, Verdict::ret()};
+      break;
+    case Action::pass:
+      action = {nft::SetMark{0, kMarkPass}, Verdict::ret()};
+      break;
+    case Action::deny:
+      action = {nft::Counter{}, Verdict::drop()};
+      break;
+    case Action::log:
+      action = {nft::Log{fmt::format("podnet {} ", short_hash(p.resource, 8))}};
+      break;
+  }
+  for (const auto& s : *src)
+    for (const auto& d : *dst) {
+      Matches m = head;
+      m.insert(m.end(), s.begin(), s.end());
+      m.insert(m.end(), d.begin(), d.end());
+      out.push_back(rule(std::move(m), action));
+    }
+  return out;
+}
+
+Status Compiler::policy_chain(const Policy& p, Direction d, const std::string& name) {
+  nft::Chain c{name, std::nullopt, {}};
+  const auto& rules = p.rules(d);
+  for (size_t i = 0; i < rules.size(); ++i)
+    for (int fam : {4, 6}) {
+      auto rs = translate(rules[i], p, fam);
+      if (!rs)
+        return make_error(Errc::invalid, fmt::format("{} rule {}: {}", direction_name(d), i,
+                                                     rs.error().message));
+      c.rules.insert(c.rules.end(), rs->begin(), rs->end());
+    }
+  policy_chains_.push_back(std::move(c));
+  return ok_status();
+}
+
+bool Compiler::endpoint_chain(const Endpoint& ep, Direction d, Class c, const std::string& name) {
+  nft::Chain ch{name, std::nullopt, {}};
+  ch.rules.push_back(rule({}, {nft::SetMark{kMarkAccept | kMarkPass, 0}}));
+  const bool pre = c == Class::pre_dnat;
+  bool any = false;
+  for (const auto& t : model_.tiers) {
+    bool applies = false;
+    for (const auto& p : t.policies) {
+      if (!p.has_type(d) || !in_class(p, c) || failed_.count(&p) ||
+          !p.selector.selector.matches(ep.labels))
+        continue;
+      const auto& pc = rendered_.at(&p);
+      const std::string& target = d == Direction::ingress ? pc.in : pc.out;
+      if (!applies && any) ch.rules.push_back(rule({}, {nft::SetMark{kMarkPass, 0}}));
+      applies = true;
+      ch.rules.push_back(rule({mark_is(kMarkPass, false)}, {Verdict::jump(target)}));
+      if (pre)
+        ch.rules.push_back(rule({mark_is(kMarkAccept, true)},
+                                {nft::SetMark{0, kMarkPreDnatAllowed}, Verdict::ret()}));
+      else
+        ch.rules.push_back(rule({mark_is(kMarkAccept, true)}, {Verdict::ret()}));
+    }
+    if (!applies) continue;  // a tier with no policy for the endpoint is skipped
+    any = true;
+    // End of tier: drop what no policy passed (preDNAT has no end-of-tier drop).
+    if (!pre && t.default_action != Action::pass)
+      ch.rules.push_back(rule({mark_is(kMarkPass, false)}, {nft::Counter{}, Verdict::drop()}));
+  }
+  if (pre) {  // no verdict: on to the next stage
+    out_.table.chains.push_back(std::move(ch));
+    return any;
+  }
+  for (const auto& prof : ep.profiles)
+    if (prof.rfind("kns.", 0) == 0 || prof == "projectcalico-default-allow") {
+      ch.rules.push_back(rule({}, {nft::SetMark{0, kMarkAccept}, Verdict::ret()}));
+      break;
+    }
+  ch.rules.push_back(rule({}, {nft::Counter{}, Verdict::drop()}));
+  out_.table.chains.push_back(std::move(ch));
+  return any;
+}
+
+nft::Chain base(const std::string& name, nft::Hook hook, int32_t prio) {
+  return nft::Chain{name, nft::BaseChain{nft::ChainType::filter, hook, prio, false}, {}};
+}
+void conntrack(nft::Chain& c) {
+  c.rules.push_back(rule({nft::CtStateMatch{nft::ct::established | nft::ct::related, false}},
+                         {Verdict::accept()}));
+  c.rules.push_back(rule({nft::CtStateMatch{nft::ct::invalid, false}}, {Verdict::drop()}));
+}
+nft::Set vmap(const std::string& name) {
+  return nft::Set{name, {KeyType::ifname}, false, true, {}};
+}
+void failsafe_rules(nft::Chain& c, const std::vector<FailsafePort>& list, bool inbound,
+                    std::vector<nft::Statement> action) {
+  for (const auto& f : list) {
+    Matches m{nft::IfNameMatch{inbound ? nft::Dir::in : nft::Dir::out, "lo", true},
+              nft::L4ProtoMatch{{static_cast<uint8_t>(f.protocol)}, false},
+              nft::PortMatch{nft::PortField::dport,
+                             nft::Values{{KeyPart::port(static_cast<uint16_t>(f.port))}, {}},
+                             false}};
+    if (f.net)
+      if (auto k = KeyPart::addr(f.net->str()))
+        m.push_back(nft::AddrMatch{version(f.net->family()),
+                                   inbound ? nft::AddrField::saddr : nft::AddrField::daddr,
+                                   nft::Values{{*k}, {}}, false});
+    c.rules.push_back(rule(std::move(m), action));
+  }
+}
+
+CompileResult Compiler::run() {
+  out_.table.family = nft::Family::inet;
+  out_.table.name = opts_.table;
+
+  // Per-policy chains first: a policy that cannot be rendered is left out everywhere.
+  for (const auto& t : model_.tiers)
+    for (const auto& p : t.policies) {
+      if (p.do_not_track) {
+        out_.errors.push_back({p.id(), p.resource, "doNotTrack policies are not supported"});
+        failed_.insert(&p);
+        continue;
+      }
+      PolicyChains pc;
+      const std::string id = short_hash(policy_kind_name(p.kind) + ("/" + p.ns) + "/" + p.name);
+      auto sets_before = sets_;
+      auto chains_before = policy_chains_.size();
+      Status st = ok_status();
+      if (p.ingress) st = policy_chain(p, Direction::ingress, pc.in = "pi-" + id);
+      if (st && p.egress) st = policy_chain(p, Direction::egress, pc.out = "po-" + id);
+      if (!st) {
+        out_.errors.push_back({p.id(), p.resource, st.error().message});
+        failed_.insert(&p);
+        sets_ = std::move(sets_before);
+        policy_chains_.resize(chains_before);
+        continue;
+      }
+      rendered_[&p] = pc;
+    }
+
+  std::vector<const Endpoint*> workloads, heps;
+  for (const auto& ep : endpoints_.endpoints) {
+    if (ep.node != opts_.node) continue;
+    if (ep.kind == Endpoint::Kind::workload && !ep.interface.empty()) workloads.push_back(&ep);
+    if (ep.kind == Endpoint::Kind::host && !ep.interface.empty()) heps.push_back(&ep);
+  }
+  out_.local_endpoints = workloads.size() + heps.size();
+
+  nft::Set from_wl = vmap("from-wl"), to_wl = vmap("to-wl");
+  for (const Endpoint* ep : workloads) {
+    std::string fw = "fw-" + ep->interface, tw = "tw-" + ep->interface;
+    endpoint_chain(*ep, Direction::egress, Class::normal, fw);
+    endpoint_chain(*ep, Direction::ingress, Class::normal, tw);
+    from_wl.elements.push_back({{KeyPart::ifname(ep->interface)}, Verdict::jump(fw)});
+    to_wl.elements.push_back({{KeyPart::ifname(ep->interface)}, Verdict::jump(tw)});
+  }
+
+  // Host endpoints: named interfaces through maps, "*" after them.
+  nft::Set from_hep = vmap("from-hep"), to_hep = vmap("to-hep"), fwd_hep = vmap("fwd-hep"),
+           pre_hep = vmap("pre-hep");
+  std::string star_in, star_out, star_fwd, star_pre;
+  for (const Endpoint* ep : heps) {
+    const std::string id = short_hash(ep->name, 10);
+    const bool star = ep->interface == "*";
+    std::string fh = "fh-" + id, th = "th-" + id, fhfw = "fhfw-" + id, pre = "pre-" + id;
+    endpoint_chain(*ep, Direction::ingress, Class::normal, fh);
+    endpoint_chain(*ep, Direction::egress, Class::normal, th);
+    // Forwarded traffic is policed only when applyOnForward policy applies to the endpoint.
+    bool fwd = endpoint_chain(*ep, Direction::ingress, Class::forward, fhfw);
+    if (!fwd) out_.table.chains.pop_back();
+    bool pre_any = endpoint_chain(*ep, Direction::ingress, Class::pre_dnat, pre);
+    if (!pre_any) out_.table.chains.pop_back();
+    if (star) {
+      star_in = fh;
+      star_out = th;
+      if (fwd) star_fwd = fhfw;
+      if (pre_any) star_pre = pre;
+    } else {
+      from_hep.elements.push_back({{KeyPart::ifname(ep->interface)}, Verdict::jump(fh)});
+      to_hep.elements.push_back({{KeyPart::ifname(ep->interface)}, Verdict::jump(th)});
+      if (fwd) fwd_hep.elements.push_back({{KeyPart::ifname(ep->interface)}, Verdict::jump(fhfw)});
+      if (pre_any)
+        pre_hep.elements.push_back({{KeyPart::ifname(ep->interface)}, Verdict::jump(pre)});
+    }
+  }
+
+  // forward
+  nft::Chain fwd = base("forward", nft::Hook::forward, 0);
+  conntrack(fwd);
+  fwd.rules.push_back(rule({}, {nft::SetMark{kMarkAccept | kMarkPass, 0}}));
+  if (!fwd_hep.elements.empty())
+    fwd.rules.push_back(rule({mark_is(kMarkPreDnatAllowed, false)},
+                             {nft::VmapLookup{nft::Dir::in, "fwd-hep"}}));
+  if (!star_fwd.empty())
+    fwd.rules.push_back(rule({mark_is(kMarkPreDnatAllowed, false),
+                              nft::IfNameMatch{nft::Dir::in, "cali*", true}},
+                             {Verdict::jump(star_fwd)}));
+  fwd.rules.push_back(rule({nft::IfNameMatch{nft::Dir::in, "cali*", false}},
+                           {nft::VmapLookup{nft::Dir::in, "from-wl"}}));
+  // A workload chain returns only with the accept mark; an unknown cali* device is dropped.
+  fwd.rules.push_back(
+      rule({nft::IfNameMatch{nft::Dir::in, "cali*", false}, mark_is(kMarkAccept, false)},
+           {nft::Counter{}, Verdict::drop()}));
+  fwd.rules.push_back(rule({}, {nft::SetMark{kMarkAccept | kMarkPass, 0}}));
+  fwd.rules.push_back(rule({nft::IfNameMatch{nft::Dir::out, "cali*", false}},
+                           {nft::VmapLookup{nft::Dir::out, "to-wl"}}));
+  fwd.rules.push_back(
+      rule({nft::IfNameMatch{nft::Dir::out, "cali*", false}, mark_is(kMarkAccept, false)},
+           {nft::Counter{}, Verdict::drop()}));
+
+  // input: workloads to the host run their egress policy; host endpoints their ingress.
+  nft::Chain in = base("input", nft::Hook::input, 0);
+  conntrack(in);
+  in.rules.push_back(rule({}, {nft::SetMark{kMarkAccept | kMarkPass, 0}}));
+  in.rules.push_back(rule({nft::IfNameMatch{nft::Dir::in, "cali*", false}},
+                          {nft::VmapLookup{nft::Dir::in, "from-wl"}}));
+  in.rules.push_back(
+      rule({nft::IfNameMatch{nft::Dir::in, "cali*", false}, mark_is(kMarkAccept, false)},
+           {nft::Counter{}, Verdict::drop()}));
+  in.rules.push_back(rule({nft::IfNameMatch{nft::Dir::in, "cali*", false}}, {Verdict::accept()}));
+
+  nft::Chain outc = base("output", nft::Hook::output, 0);
+  if (!heps.empty()) {
+    in.rules.push_back(rule({mark_is(kMarkPreDnatAllowed, true)}, {Verdict::accept()}));
+    failsafe_rules(in, opts_.failsafes.inbound, true, {Verdict::accept()});
+    in.rules.push_back(rule({}, {nft::VmapLookup{nft::Dir::in, "from-hep"}}));
+    in.rules.push_back(rule({mark_is(kMarkAccept, true)}, {Verdict::accept()}));
+    if (!star_in.empty()) {
+      in.rules.push_back(
+          rule({nft::IfNameMatch{nft::Dir::in, "lo", true}}, {Verdict::jump(star_in)}));
+      in.rules.push_back(rule({mark_is(kMarkAccept, true)}, {Verdict::accept()}));
+    }
+    conntrack(outc);
+    outc.rules.push_back(rule({}, {nft::SetMark{kMarkAccept | kMarkPass, 0}}));
+    outc.rules.push_back(
+        rule({nft::IfNameMatch{nft::Dir::out, "cali*", false}}, {Verdict::accept()}));
+    failsafe_rules(outc, opts_.failsafes.outbound, false, {Verdict::accept()});
+    outc.rules.push_back(rule({}, {nft::VmapLookup{nft::Dir::out, "to-hep"}}));
+    outc.rules.push_back(rule({mark_is(kMarkAccept, true)}, {Verdict::accept()}));
+    if (!star_out.empty()) {
+      outc.rules.push_back(
+          rule({nft::IfNameMatch{nft::Dir::out, "lo", true}}, {Verdict::jump(star_out)}));
+      outc.rules.push_back(rule({mark_is(kMarkAccept, true)}, {Verdict::accept()}));
+    }
+  }
+
+  // prerouting, before DNAT (-100): preDNAT policy sees the original destination. A failsafe or
+  // a preDNAT Allow marks the flow so that the host endpoint's other policy skips it.
+  nft::Chain prer = base("prerouting", nft::Hook::prerouting, -150);
+  const bool has_pre = !pre_hep.elements.empty() || !star_pre.empty();
+  if (has_pre) {
+    prer.rules.push_back(rule({nft::CtStateMatch{nft::ct::established | nft::ct::related, false}},
+                              {Verdict::accept()}));
+    failsafe_rules(prer, opts_.failsafes.inbound, true,
+                   {nft::SetMark{0, kMarkPreDnatAllowed}, Verdict::accept()});
+    if (!pre_hep.elements.empty())
+      prer.rules.push_back(rule({}, {nft::VmapLookup{nft::Dir::in, "pre-hep"}}));
+    if (!star_pre.empty())
+      prer.rules.push_back(rule({nft::IfNameMatch{nft::Dir::in, "lo", true},
+                                 nft::IfNameMatch{nft::Dir::in, "cali*", true}},
+                                {Verdict::jump(star_pre)}));
+  }
+
+  // Assemble: sets, maps, base chains, endpoint chains, then the policy chains actually used.
+  for (auto& [name, s] : sets_) out_.table.sets.push_back(std::move(s));
+  for (auto* m : {&from_wl, &to_wl, &from_hep, &to_hep, &fwd_hep, &pre_hep}) {
+    if (m->name != "from-wl" && m->name != "to-wl" && m->elements.empty()) continue;
+    m->elements = nft::normalized_elements(*m);
+    out_.table.sets.push_back(std::move(*m));
+  }
+  std::vector<nft::Chain> chains{std::move(fwd), std::move(in)};
+  if (!heps.empty()) chains.push_back(std::move(outc));
+  if (has_pre) chains.push_back(std::move(prer));
+  for (auto& c : out_.table.chains) chains.push_back(std::move(c));
+  for (auto& c : policy_chains_) chains.push_back(std::move(c));
+  out_.table.chains = std::move(chains);
+  out_.policies = rendered_.size();
+  for (const auto& c : out_.table.chains) out_.rules += c.rules.size();
+  for (const auto& s : out_.table.sets) out_.elements += s.elements.size();
+  return std::move(out_);
+}
+
+}  // namespace
+
+std::string short_hash(std::string_view text, std::size_t len) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a
+  for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
+  std::string hex = fmt::format("{:016x}", h);
+  return hex.substr(0, std::min<std::size_t>(len, 16));
+}
+
+CompileResult compile(const Model& model, const Endpoints& endpoints, const CompileOptions& opts) {
+  return Compiler(model, endpoints, opts).run();
+}
+
+}  // namespace podnet::policy

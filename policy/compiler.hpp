@@ -1,0 +1,64 @@
+// The policy compiler: a pure function from the policy model and the endpoints to one nftables
+// table (policy/nft/nft_ir.hpp), laid out as policy/nft/README.md maps felix's chains:
+//
+//   forward (filter, 0)   ct est/rel accept, invalid drop, clear marks, [applyOnForward host
+//                         endpoints], iifname vmap @from-wl → fw-<iface>, oifname vmap @to-wl →
+//                         tw-<iface>; a workload chain returns only with the accept mark set.
+//   input / output (0)    workloads to the host (their egress), failsafes, then host endpoint
+//                         chains fh-<id> / th-<id> (interface maps, then the "*" endpoint).
+//   prerouting (-150)     preDNAT policy of host endpoints, before any DNAT (-100).
+//   pi-<id> / po-<id>     one chain per policy and direction, shared by every endpoint; Allow and
+//                         Pass set a mark and return, Deny drops, Log logs and goes on.
+//   s4-<id> / n4-<id>     selector IP sets (endpoints' addresses, NetworkSet nets) and named-port
+//                         sets (address . protocol . port).
+//
+// Names hash what they stand for (the policy's identity, the selector's canonical text), never a
+// position, so a label change or a new pod changes set elements and the endpoint chains that
+// really change. A policy the compiler cannot render is left out with its reason.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "policy/endpoints.hpp"
+#include "policy/model.hpp"
+#include "policy/nft/nft_ir.hpp"
+
+namespace podnet::policy {
+
+// Felix's default marks (within NftablesMarkMask 0xffff0000), and one of ours: a flow that
+// preDNAT policy (or a failsafe) allowed skips the host endpoint's normal and forward policy.
+inline constexpr uint32_t kMarkAccept = 0x10000;
+inline constexpr uint32_t kMarkPass = 0x20000;
+inline constexpr uint32_t kMarkPreDnatAllowed = 0x80000;
+
+struct CompileError {
+  std::string policy;    // Policy::id()
+  std::string resource;  // the datastore key it came from
+  std::string message;
+  std::string str() const { return resource + ": " + message; }
+};
+
+struct CompileResult {
+  nft::Table table;
+  std::vector<CompileError> errors;  // policies left out, with why
+  std::size_t policies = 0;          // policies rendered (each once, whatever its endpoints)
+  std::size_t local_endpoints = 0;   // workloads and host endpoints policed on this node
+  std::size_t rules = 0, elements = 0;
+};
+
+struct CompileOptions {
+  std::string node;  // this node: its workloads and host endpoints get chains
+  Failsafes failsafes = default_failsafes();
+  std::string table = "podnet";
+};
+
+// `endpoints` holds every endpoint of the cluster: all of them feed selector sets; only this
+// node's get endpoint chains.
+CompileResult compile(const Model& model, const Endpoints& endpoints, const CompileOptions& opts);
+
+// Stable short id of a string (hex of a 64-bit FNV-1a, `len` digits), for nft names.
+std::string short_hash(std::string_view text, std::size_t len = 12);
+
+}  // namespace podnet::policy

@@ -1,0 +1,231 @@
+// The compiler as a pure function: the table's shape (dispatch maps, endpoint chains running
+// tiers, per-policy chains, selector and named-port sets), validity for the kernel, stable names
+// (a label change moves only set elements), and a policy it cannot render left out with a reason.
+#include "policy/compiler.hpp"
+
+#include <gtest/gtest.h>
+
+#include "policy/tests/policy_fixture.hpp"
+
+namespace podnet::policy {
+namespace {
+
+using testing::World;
+using testing::ns_yaml;
+using testing::pod_yaml;
+
+const std::string kPods = ns_yaml("prod", "{env: prod}") + ns_yaml("dev", "{env: dev}") +
+                          pod_yaml("prod", "web", "{app: web}", "10.244.0.10",
+                                   "  containers:\n  - name: c\n    ports:\n    - name: http\n"
+                                   "      containerPort: 8080\n") +
+                          pod_yaml("prod", "db", "{app: db}", "10.244.0.11") +
+                          pod_yaml("dev", "client", "{app: client}", "10.244.0.12");
+
+const std::string kWebPolicy = R"(---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web, namespace: prod}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress:
+  - from:
+    - podSelector: {matchLabels: {app: db}}
+    ports:
+    - port: http
+)";
+
+CompileResult compile_world(const World& w) {
+  CompileOptions o;
+  o.node = "node1";
+  o.failsafes = w.failsafes;
+  return compile(w.built.model, w.endpoints, o);
+}
+
+const nft::Set* set_with_prefix(const nft::Table& t, const std::string& prefix) {
+  for (const auto& s : t.sets)
+    if (s.name.rfind(prefix, 0) == 0) return &s;
+  return nullptr;
+}
+
+TEST(Compiler, ShapesTheTableAsFelixDoes) {
+  World w(kPods + kWebPolicy);
+  ASSERT_TRUE(w.built.errors.empty());
+  auto c = compile_world(w);
+  EXPECT_TRUE(c.errors.empty());
+  ASSERT_TRUE(nft::validate(c.table)) << nft::validate(c.table).error().message;
+  EXPECT_EQ(c.table.name, "podnet");
+  EXPECT_EQ(c.local_endpoints, 3u);
+  EXPECT_EQ(c.policies, 1u);
+  const nft::Set* to_wl = c.table.set("to-wl");
+  ASSERT_NE(to_wl, nullptr);
+  EXPECT_EQ(to_wl->elements.size(), 3u);
+  const std::string web_if = workload_interface_name("prod", "web");
+  const nft::Chain* tw = c.table.chain("tw-" + web_if);
+  ASSERT_NE(tw, nullptr);
+  // Clear marks, jump to the policy, accept-return, end-of-tier drop, (no profile: never reached
+  // in a tier that applies ... but still rendered), final drop.
+  std::string text = nft::dump(c.table);
+  bool jumps_to_pi = false;
+  for (const auto& r : tw->rules)
+    for (const auto& s : r.stmt)
+      if (auto* v = std::get_if<nft::Verdict>(&s); v && v->chain.rfind("pi-", 0) == 0)
+        jumps_to_pi = true;
+  EXPECT_TRUE(jumps_to_pi) << text;
+  // The db pod's ingress has no policy: profile allow, no policy jump.
+  const nft::Chain* tw_db = c.table.chain("tw-" + workload_interface_name("prod", "db"));
+  ASSERT_NE(tw_db, nullptr);
+  EXPECT_EQ(tw_db->rules.size(), 3u) << text;  // clear marks, profile allow, drop
+  // The named port set holds web's (ip, tcp, 8080), the selector set db's address.
+  const nft::Set* np = set_with_prefix(c.table, "n4-");
+  ASSERT_NE(np, nullptr);
+  ASSERT_EQ(np->elements.size(), 1u);
+  EXPECT_EQ(np->elements[0].key[0].str(), "10.244.0.10");
+  EXPECT_EQ(np->elements[0].key[2].str(), "8080");
+  const nft::Set* sel = set_with_prefix(c.table, "s4-");
+  ASSERT_NE(sel, nullptr);
+  ASSERT_EQ(sel->elements.size(), 1u);
+  EXPECT_EQ(sel->elements[0].key[0].str(), "10.244.0.11");
+}
+
+TEST(Compiler, OnlyThisNodesEndpointsGetChains) {
+  World w(kPods + kWebPolicy);
+  CompileOptions o;
+  o.node = "node2";
+  auto c = compile(w.built.model, w.endpoints, o);
+  EXPECT_EQ(c.local_endpoints, 0u);
+  EXPECT_TRUE(c.table.set("to-wl")->elements.empty());
+  // Selector sets still hold remote endpoints (they are matched by address).
+  ASSERT_NE(set_with_prefix(c.table, "s4-"), nullptr);
+  EXPECT_EQ(set_with_prefix(c.table, "s4-")->elements.size(), 1u);
+}
+
+TEST(Compiler, LabelChangeMovesOnlySetElements) {
+  World before(kPods + kWebPolicy);
+  std::string changed = kPods;
+  changed.replace(changed.find("{app: db}"), 9, "{app: cache}");
+  World after(changed + kWebPolicy);
+  auto a = compile_world(before), b = compile_world(after);
+  EXPECT_EQ(a.table.chains, b.table.chains);
+  ASSERT_EQ(a.table.sets.size(), b.table.sets.size());
+  int differing = 0;
+  for (size_t i = 0; i < a.table.sets.size(); ++i) {
+    EXPECT_EQ(a.table.sets[i].name, b.table.sets[i].name);
+    if (a.table.sets[i].elements != b.table.sets[i].elements) ++differing;
+  }
+  EXPECT_EQ(differing, 1);  // the selector set lost db's address
+  // Deterministic.
+  EXPECT_EQ(compile_world(before).table, a.table);
+}
+
+TEST(Compiler, TiersPassAndEndOfTierFollowTheModel) {
+  World w(kPods + R"(---
+apiVersion: projectcalico.org/v3
+kind: Tier
+metadata: {name: security}
+spec: {order: 100}
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: security.pass-all}
+spec:
+  tier: security
+  order: 10
+  selector: all()
+  types: [Ingress]
+  ingress: [{action: Pass}]
+)" + kWebPolicy);
+  ASSERT_TRUE(w.built.errors.empty()) << w.built.errors[0].str();
+  auto c = compile_world(w);
+  ASSERT_TRUE(nft::validate(c.table));
+  const nft::Chain* tw = c.table.chain("tw-" + workload_interface_name("prod", "web"));
+  ASSERT_NE(tw, nullptr);
+  // Two tiers apply: two policy jumps and two end-of-tier drops, one pass-clear between tiers.
+  int jumps = 0, drops = 0, pass_clears = 0;
+  for (const auto& r : tw->rules) {
+    for (const auto& s : r.stmt) {
+      if (auto* v = std::get_if<nft::Verdict>(&s)) {
+        if (v->kind == nft::VerdictKind::jump) ++jumps;
+        if (v->kind == nft::VerdictKind::drop && !r.match.empty()) ++drops;
+      }
+      if (auto* m = std::get_if<nft::SetMark>(&s); m && m->clear == kMarkPass) ++pass_clears;
+    }
+  }
+  EXPECT_EQ(jumps, 2);
+  EXPECT_EQ(drops, 2);
+  EXPECT_EQ(pass_clears, 1);
+  // The Pass rule sets the pass mark and returns.
+  bool pass_rule = false;
+  for (const auto& ch : c.table.chains)
+    if (ch.name.rfind("pi-", 0) == 0)
+      for (const auto& r : ch.rules)
+        if (r.stmt.size() == 2 && r.stmt[0] == nft::Statement{nft::SetMark{0, kMarkPass}})
+          pass_rule = true;
+  EXPECT_TRUE(pass_rule);
+}
+
+TEST(Compiler, UnsupportedPolicyIsLeftOutWithItsReason) {
+  World w(kPods + kWebPolicy + R"(---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: untracked}
+spec:
+  selector: all()
+  doNotTrack: true
+  applyOnForward: true
+  ingress: [{action: Allow}]
+)");
+  ASSERT_TRUE(w.built.errors.empty()) << w.built.errors[0].str();
+  auto c = compile_world(w);
+  ASSERT_EQ(c.errors.size(), 1u);
+  EXPECT_EQ(c.errors[0].resource, "globalnetworkpolicies/untracked");
+  EXPECT_NE(c.errors[0].message.find("doNotTrack"), std::string::npos);
+  EXPECT_EQ(c.policies, 1u);
+  EXPECT_TRUE(nft::validate(c.table));
+}
+
+TEST(Compiler, HostEndpointsGetFailsafesAndChains) {
+  World w(kPods + R"(---
+apiVersion: projectcalico.org/v3
+kind: HostEndpoint
+metadata: {name: node1-eth0, labels: {role: node}}
+spec: {node: node1, interfaceName: eth0, expectedIPs: [172.31.0.1]}
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: pre}
+spec:
+  selector: role == 'node'
+  preDNAT: true
+  applyOnForward: true
+  types: [Ingress]
+  ingress: [{action: Deny, protocol: TCP, destination: {ports: [30080]}}]
+)");
+  ASSERT_TRUE(w.built.errors.empty()) << w.built.errors[0].str();
+  auto c = compile_world(w);
+  ASSERT_TRUE(nft::validate(c.table)) << nft::validate(c.table).error().message;
+  ASSERT_NE(c.table.chain("input"), nullptr);
+  ASSERT_NE(c.table.chain("output"), nullptr);
+  const nft::Chain* pre = c.table.chain("prerouting");
+  ASSERT_NE(pre, nullptr);
+  EXPECT_EQ(pre->base->priority, -150);
+  ASSERT_NE(c.table.set("pre-hep"), nullptr);
+  ASSERT_NE(c.table.set("from-hep"), nullptr);
+  EXPECT_EQ(c.table.set("from-hep")->elements.size(), 1u);
+  // Failsafe tcp:22 is accepted in input before the host endpoint dispatch.
+  int failsafe22 = -1, dispatch = -1;
+  const auto& in = c.table.chain("input")->rules;
+  for (size_t i = 0; i < in.size(); ++i) {
+    for (const auto& m : in[i].match)
+      if (auto* pm = std::get_if<nft::PortMatch>(&m);
+          pm && pm->values.literal == std::vector<nft::KeyPart>{nft::KeyPart::port(22)})
+        failsafe22 = static_cast<int>(i);
+    for (const auto& s : in[i].stmt)
+      if (auto* v = std::get_if<nft::VmapLookup>(&s); v && v->map == "from-hep")
+        dispatch = static_cast<int>(i);
+  }
+  EXPECT_GE(failsafe22, 0);
+  EXPECT_LT(failsafe22, dispatch);
+}
+
+}  // namespace
+}  // namespace podnet::policy
