@@ -119,6 +119,10 @@ int run(int argc, char** argv, Io io) {
   test_cmd->add_option("--port", policy_test.port, "destination port");
   test_cmd->add_option("--protocol", policy_test.protocol, "TCP, UDP, SCTP, ICMP or 1-255")
       ->capture_default_str();
+  test_cmd->add_option("--via", policy_test.via, "host endpoint a forwarded flow enters by");
+  test_cmd->add_option("--original-to", policy_test.original_to, "destination IP before DNAT");
+  test_cmd->add_option("--original-port", policy_test.original_port,
+                       "destination port before DNAT");
   test_cmd->callback([&] { rc = cmd_policy_test(g, policy_test, io); });
 
   SelectorMatchArgs sel_match;

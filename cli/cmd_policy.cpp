@@ -196,6 +196,30 @@ int cmd_policy_test(const Globals& g, const PolicyTestArgs& a, Io io) {
   flow.dst = *to;
   flow.protocol = *proto;
   flow.dst_port = ports ? a.port : 0;
+  if (!a.via.empty()) {
+    const policy::Endpoint* hep = w.endpoints.find(a.via);
+    if (!hep || hep->kind != policy::Endpoint::Kind::host) {
+      io.err << fmt::format("podnetctl: --via {}: not a host endpoint\n", a.via);
+      return kBadInput;
+    }
+    flow.ingress_host_endpoint = hep;
+  }
+  if (!a.original_to.empty()) {
+    auto ip = policy::IpAddr::parse(a.original_to);
+    if (!ip || a.via.empty()) {
+      io.err << fmt::format("podnetctl: --original-to {}: needs --via and an IP address\n",
+                            a.original_to);
+      return kBadInput;
+    }
+    flow.pre_dnat_ip = *ip;
+  }
+  if (a.original_port != 0) {
+    if (a.original_port < 1 || a.original_port > 65535 || a.via.empty()) {
+      io.err << "podnetctl: --original-port: needs --via and a port 1-65535\n";
+      return kBadInput;
+    }
+    flow.pre_dnat_port = a.original_port;
+  }
   auto d = policy::Evaluator(w.built.model, w.endpoints, w.failsafes).evaluate(flow);
   io.out << (d.allowed ? "allowed" : "denied") << "\n";
   io.out << "deciding: " << d.deciding().str() << "\n";

@@ -79,6 +79,10 @@ struct PolicyTestArgs {
   std::string from, to;  // NS/POD or an IP
   std::string protocol = "TCP";
   int port = 0;
+  // Forwarded traffic entering through a host endpoint (--via NAME), e.g. to a NodePort:
+  // preDNAT policy sees --original-to / --original-port, the destination before DNAT.
+  std::string via, original_to;
+  int original_port = 0;
 };
 // Prints allowed or denied and what decided (exit 0 either way); bad arguments exit 2.
 int cmd_policy_test(const Globals& g, const PolicyTestArgs& a, Io io);

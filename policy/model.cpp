@@ -443,6 +443,12 @@ BuildResult build_model(const std::vector<conf::Resource>& resources) {
     if (!tier.order && tiers.count(tier.name)) tier.order = tiers[tier.name].order;
     tiers[tier.name] = tier;
   }
+  // Namespace labels, for the profile labels namespaced network sets inherit.
+  std::map<std::string, Labels> ns_labels;
+  for (const auto& r : resources)
+    if (r.kind && r.kind->plural == Namespace::kPlural)
+      if (auto n = conf::decode<Namespace>(r)) ns_labels[n->metadata.name] = n->metadata.labels;
+
   std::set<std::string> tier_names;
   for (const auto& [n, t] : tiers) tier_names.insert(n);
 
@@ -499,6 +505,10 @@ BuildResult build_model(const std::vector<conf::Resource>& resources) {
         // felix sees a namespaced set with its namespace label, so namespaced rules (scoped by
         // projectcalico.org/namespace) can select it.
         set.labels[std::string(kLabelNamespace)] = set.ns;
+        // ... and those of its namespace's profile (kns.<ns>), so namespaceSelectors match it.
+        std::string nsp(kNamespacePrefix);
+        for (const auto& [k, v] : ns_labels[set.ns]) set.labels.emplace(nsp + k, v);
+        set.labels.emplace(nsp + std::string(kLabelName), set.ns);
         nets = n->spec.nets;
       }
       set.nets = nets_of(nets, "spec.nets", errs);

@@ -185,5 +185,56 @@ TEST_F(PolicyCmdTest, PolicyTestSaysAllowedOrDeniedAndWhy) {
   EXPECT_EQ(icmp.out.substr(0, 8), "allowed\n");
 }
 
+TEST_F(PolicyCmdTest, NodePortThroughAHostEndpointIsJudgedBeforeDnat) {
+  apply(kCluster);
+  apply(R"(apiVersion: projectcalico.org/v3
+kind: HostEndpoint
+metadata: {name: node1-eth0, labels: {kubernetes.io/hostname: node1}}
+spec: {node: node1, interfaceName: eth0, expectedIPs: [198.19.0.2]}
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: nodeport-policy}
+spec:
+  order: 100
+  selector: has(kubernetes.io/hostname)
+  applyOnForward: true
+  preDNAT: true
+  ingress:
+  - action: Allow
+    protocol: TCP
+    destination: {ports: [30180]}
+    source: {nets: [198.19.15.254/32]}
+  - action: Deny
+    protocol: TCP
+    destination: {ports: ["30000:32767"]}
+)");
+  auto nodeport = [&](const std::string& client) {
+    return ctl({"policy", "test", "--from", client, "--to", "yaobank/customer", "--port", "80",
+                "--via", "node1-eth0", "--original-to", "198.19.0.2", "--original-port", "30180"});
+  };
+  auto host1 = nodeport("198.19.15.254");
+  ASSERT_EQ(host1.rc, 0) << host1.err;
+  EXPECT_EQ(host1.out.substr(0, 8), "allowed\n") << host1.out;
+  EXPECT_NE(host1.out.find("preDNAT node1-eth0: allowed by tier default policy nodeport-policy "
+                           "rule 0"),
+            std::string::npos)
+      << host1.out;
+  auto other = nodeport("198.19.15.1");
+  EXPECT_EQ(other.out.substr(0, 7), "denied\n") << other.out;
+  EXPECT_NE(other.out.find("rule 1"), std::string::npos) << other.out;
+  // The host itself: ssh is a failsafe, 8080 has no policy and no profile.
+  auto ssh = ctl({"policy", "test", "--from", "192.0.2.1", "--to", "198.19.0.2", "--port", "22"});
+  EXPECT_NE(ssh.out.find("allowed\ndeciding: host-ingress node1-eth0: allowed by failsafe TCP:22"),
+            std::string::npos)
+      << ssh.out;
+  auto web = ctl({"policy", "test", "--from", "192.0.2.1", "--to", "198.19.0.2", "--port", "8080"});
+  EXPECT_EQ(web.out.substr(0, 7), "denied\n") << web.out;
+  EXPECT_EQ(ctl({"policy", "test", "--from", "1.2.3.4", "--to", "yaobank/customer", "--port", "80",
+                 "--via", "yaobank/customer"})
+                .rc,
+            2);
+}
+
 }  // namespace
 }  // namespace podnet::cli

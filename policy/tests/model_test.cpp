@@ -302,7 +302,11 @@ TEST(CalicoPolicy, InvalidPoliciesAreRejectedWithPreciseErrorsAndTheRestBuilds) 
 }
 
 TEST(CalicoPolicy, NetworkSetsCarryTheirLabels) {
-  auto built = build_model(parse(R"(apiVersion: projectcalico.org/v3
+  auto built = build_model(parse(R"(apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {team: s}}
+---
+apiVersion: projectcalico.org/v3
 kind: GlobalNetworkSet
 metadata: {name: internet, labels: {role: external}}
 spec: {nets: [0.0.0.0/0]}
@@ -316,6 +320,9 @@ spec: {nets: [203.0.113.0/24, 2001:db8::/32]}
   ASSERT_EQ(built.model.network_sets.size(), 2u);
   EXPECT_EQ(built.model.network_sets[0].name, "internet");
   EXPECT_EQ(built.model.network_sets[1].labels.at("projectcalico.org/namespace"), "shop");
+  EXPECT_EQ(built.model.network_sets[1].labels.at("pcns.projectcalico.org/name"), "shop");
+  EXPECT_EQ(built.model.network_sets[1].labels.at("pcns.team"), "s");
+  EXPECT_EQ(built.model.network_sets[0].labels.count("pcns.projectcalico.org/name"), 0u);
   EXPECT_EQ(built.model.network_sets[1].nets.size(), 2u);
 }
 
