@@ -149,8 +149,8 @@ Result<std::vector<Matches>> Compiler::entity(const EntityMatch& e, bool source,
   if (auto v = cidrs(e.not_nets); !v.literal.empty())
     common.push_back(nft::AddrMatch{version(fam), field, v, true});
   if (e.selector)
-    common.push_back(
-        nft::AddrMatch{version(fam), field, nft::Values{{}, selector_set(*e.selector, fam)}, false});
+    common.push_back(nft::AddrMatch{version(fam), field,
+                                    nft::Values{{}, selector_set(*e.selector, fam)}, false});
   if (e.not_selector)
     common.push_back(nft::AddrMatch{version(fam), field,
                                     nft::Values{{}, selector_set(*e.not_selector, fam)}, true});
@@ -266,8 +266,8 @@ Status Compiler::policy_chain(const Policy& p, Direction d, const std::string& n
     for (int fam : {4, 6}) {
       auto rs = translate(rules[i], p, fam);
       if (!rs)
-        return make_error(Errc::invalid, fmt::format("{} rule {}: {}", direction_name(d), i,
-                                                     rs.error().message));
+        return make_error(Errc::invalid,
+                          fmt::format("{} rule {}: {}", direction_name(d), i, rs.error().message));
       c.rules.insert(c.rules.end(), rs->begin(), rs->end());
     }
   policy_chains_.push_back(std::move(c));
@@ -330,11 +330,11 @@ nft::Set vmap(const std::string& name) {
 void failsafe_rules(nft::Chain& c, const std::vector<FailsafePort>& list, bool inbound,
                     std::vector<nft::Statement> action) {
   for (const auto& f : list) {
-    Matches m{nft::IfNameMatch{inbound ? nft::Dir::in : nft::Dir::out, "lo", true},
-              nft::L4ProtoMatch{{static_cast<uint8_t>(f.protocol)}, false},
-              nft::PortMatch{nft::PortField::dport,
-                             nft::Values{{KeyPart::port(static_cast<uint16_t>(f.port))}, {}},
-                             false}};
+    Matches m{
+        nft::IfNameMatch{inbound ? nft::Dir::in : nft::Dir::out, "lo", true},
+        nft::L4ProtoMatch{{static_cast<uint8_t>(f.protocol)}, false},
+        nft::PortMatch{nft::PortField::dport,
+                       nft::Values{{KeyPart::port(static_cast<uint16_t>(f.port))}, {}}, false}};
     if (f.net)
       if (auto k = KeyPart::addr(f.net->str()))
         m.push_back(nft::AddrMatch{version(f.net->family()),
@@ -424,12 +424,12 @@ CompileResult Compiler::run() {
   conntrack(fwd);
   fwd.rules.push_back(rule({}, {nft::SetMark{kMarkAccept | kMarkPass, 0}}));
   if (!fwd_hep.elements.empty())
-    fwd.rules.push_back(rule({mark_is(kMarkPreDnatAllowed, false)},
-                             {nft::VmapLookup{nft::Dir::in, "fwd-hep"}}));
+    fwd.rules.push_back(
+        rule({mark_is(kMarkPreDnatAllowed, false)}, {nft::VmapLookup{nft::Dir::in, "fwd-hep"}}));
   if (!star_fwd.empty())
-    fwd.rules.push_back(rule({mark_is(kMarkPreDnatAllowed, false),
-                              nft::IfNameMatch{nft::Dir::in, "cali*", true}},
-                             {Verdict::jump(star_fwd)}));
+    fwd.rules.push_back(
+        rule({mark_is(kMarkPreDnatAllowed, false), nft::IfNameMatch{nft::Dir::in, "cali*", true}},
+             {Verdict::jump(star_fwd)}));
   fwd.rules.push_back(rule({nft::IfNameMatch{nft::Dir::in, "cali*", false}},
                            {nft::VmapLookup{nft::Dir::in, "from-wl"}}));
   // A workload chain returns only with the accept mark; an unknown cali* device is dropped.

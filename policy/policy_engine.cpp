@@ -15,8 +15,9 @@ namespace {
 // Kinds whose last good version stands in for a bad edit.
 bool held_back_kind(const conf::Resource& r) {
   static const std::set<std::string> kinds{
-      "networkpolicies",   "globalnetworkpolicies", "kubernetesnetworkpolicies", "tiers",
-      "globalnetworksets", "networksets",           "hostendpoints"};
+      "networkpolicies", "globalnetworkpolicies", "kubernetesnetworkpolicies",
+      "tiers",           "globalnetworksets",     "networksets",
+      "hostendpoints"};
   return r.kind && kinds.count(r.kind->plural);
 }
 
@@ -63,8 +64,7 @@ Status PolicyEngine::ensure_programmer() {
   return ok_status();
 }
 
-Status PolicyEngine::update(const std::vector<conf::Resource>& resources,
-                            const std::string& node) {
+Status PolicyEngine::update(const std::vector<conf::Resource>& resources, const std::string& node) {
   const auto start = std::chrono::steady_clock::now();
   ++status_.updates;
   if (auto st = ensure_programmer(); !st) {
@@ -118,8 +118,8 @@ Status PolicyEngine::update(const std::vector<conf::Resource>& resources,
 
   status_.errors.clear();
   for (const auto& [key, why] : bad)
-    status_.errors.push_back(why + (substituted.count(key) ? " (the last good version stays)"
-                                                           : " (left out)"));
+    status_.errors.push_back(
+        why + (substituted.count(key) ? " (the last good version stays)" : " (left out)"));
   for (const auto& e : build_endpoints(resources).errors) status_.errors.push_back(e.str());
 
   auto st = prog_->apply(compiled.table);

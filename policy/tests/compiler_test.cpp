@@ -10,9 +10,9 @@
 namespace podnet::policy {
 namespace {
 
-using testing::World;
 using testing::ns_yaml;
 using testing::pod_yaml;
+using testing::World;
 
 const std::string kPods = ns_yaml("prod", "{env: prod}") + ns_yaml("dev", "{env: dev}") +
                           pod_yaml("prod", "web", "{app: web}", "10.244.0.10",
