@@ -81,38 +81,6 @@ TEST_F(DirectoryStoreTest, RevisionCounterStartsAtZero) {
   EXPECT_EQ(read_text(tmp.root() + "/.podnet/revision"), "1\n");
 }
 
-TEST_F(DirectoryStoreTest, InvalidKeysRejected) {
-  std::vector<std::string> bad = {"",
-                                  "ippools",
-                                  "ippools/",
-                                  "/ippools/a",
-                                  "ippools//a",
-                                  "a/b/c/d",
-                                  "ippools/..",
-                                  "ippools/.",
-                                  "../etc/passwd",
-                                  "ippools/.hidden",
-                                  ".podnet/revision",
-                                  "ippools/a b",
-                                  "ippools/a*b",
-                                  "ippools/ü",
-                                  "ippools/" + std::string(254, 'a'),
-                                  "ippools/" + std::string(251, 'a')};
-  for (const auto& k : bad) {
-    auto c = store->create(k, "x\n");
-    ASSERT_FALSE(c.ok()) << k;
-    EXPECT_EQ(c.error().code, Errc::invalid) << k;
-    EXPECT_EQ(store->get(k).error().code, Errc::invalid) << k;
-    EXPECT_EQ(store->update(k, "x\n", 0).error().code, Errc::invalid) << k;
-    EXPECT_EQ(store->remove(k, 0).error().code, Errc::invalid) << k;
-  }
-  EXPECT_EQ(store->revision().value(), 0);
-  // The allowed alphabet and lengths do work.
-  EXPECT_TRUE(store->create("ippools/A-z_0.9:x", "x\n").ok());
-  EXPECT_TRUE(store->create("ippools/" + std::string(250, 'a'), "x\n").ok());
-  EXPECT_TRUE(store->create(std::string(253, 'k') + "/ns/n", "x\n").ok());
-}
-
 TEST_F(DirectoryStoreTest, HandDroppedFileIsAnEntryWithStableRevisions) {
   ASSERT_TRUE(store->create("ippools/podnet-made", "a: 1\n").ok());  // revision 1
   write_text(tmp.root() + "/ippools/by-hand.yaml", "apiVersion: projectcalico.org/v3\n");

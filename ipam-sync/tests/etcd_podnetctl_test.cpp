@@ -18,14 +18,18 @@ EtcdCommandResult podnetctl(const std::string& spec, std::vector<std::string> ar
                           std::chrono::seconds(30));
 }
 
+void write_file(const std::string& path, const char* text) {
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  ASSERT_TRUE(f) << path;
+  std::fputs(text, f);
+  std::fclose(f);
+}
+
 TEST(EtcdPodnetctl, ApplyGetReplaceDelete) {
   EtcdServer etcd;
   ASSERT_TRUE(etcd.ok()) << etcd.error();
   std::string file = etcd.dir() + "/pool.yaml";
-  {
-    std::FILE* f = std::fopen(file.c_str(), "w");
-    ASSERT_TRUE(f);
-    std::fputs(R"(apiVersion: projectcalico.org/v3
+  write_file(file, R"(apiVersion: projectcalico.org/v3
 kind: IPPool
 metadata:
   name: pool-a
@@ -34,10 +38,7 @@ spec:
   blockSize: 26
   ipipMode: Never
   natOutgoing: true
-)",
-               f);
-    std::fclose(f);
-  }
+)");
   auto apply = podnetctl(etcd.spec(), {"apply", "-f", file});
   ASSERT_EQ(apply.exit_code, 0) << apply.output;
 
@@ -56,20 +57,14 @@ spec:
   ASSERT_EQ(list.exit_code, 0) << list.output;
   EXPECT_NE(list.output.find("pool-a"), std::string::npos) << list.output;
   std::string stale = etcd.dir() + "/stale.yaml";
-  {
-    std::FILE* f = std::fopen(stale.c_str(), "w");
-    ASSERT_TRUE(f);
-    std::fputs(R"(apiVersion: projectcalico.org/v3
+  write_file(stale, R"(apiVersion: projectcalico.org/v3
 kind: IPPool
 metadata:
   name: pool-a
   resourceVersion: "1"
 spec:
   cidr: 10.245.0.0/16
-)",
-               f);
-    std::fclose(f);
-  }
+)");
   auto replace = podnetctl(etcd.spec(), {"replace", "-f", stale});
   EXPECT_EQ(replace.exit_code, 1) << replace.output;
 

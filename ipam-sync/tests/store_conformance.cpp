@@ -171,7 +171,9 @@ TEST_P(StoreConformance, InvalidKeysRejected) {
                                   "ippools/a b",
                                   "ippools/a*b",
                                   "ippools/ü",
-                                  "ippools/" + std::string(254, 'a')};
+                                  ".podnet/revision",
+                                  "ippools/" + std::string(254, 'a'),
+                                  "ippools/" + std::string(251, 'a')};  // + ".yaml" > NAME_MAX
   for (const auto& k : bad) {
     auto c = store().create(k, "x\n");
     ASSERT_FALSE(c.ok()) << k;
@@ -183,6 +185,7 @@ TEST_P(StoreConformance, InvalidKeysRejected) {
   EXPECT_EQ(store().revision().value(), before);
   EXPECT_TRUE(store().create("ippools/A-z_0.9:x", "x\n").ok());
   EXPECT_TRUE(store().create("ippools/" + std::string(250, 'a'), "x\n").ok());
+  EXPECT_TRUE(store().create(std::string(253, 'k') + "/ns/n", "x\n").ok());
 }
 
 TEST_P(StoreConformance, SecondInstanceSharesState) {

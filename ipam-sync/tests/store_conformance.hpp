@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "ipam-sync/datastore.hpp"
@@ -26,6 +27,11 @@ struct Backend {
   std::string name;
   std::function<std::unique_ptr<BackendInstance>()> make;
 };
+
+// gtest prints a parameter by this (instead of its bytes).
+inline void PrintTo(const Backend& b, std::ostream* os) {
+  *os << b.name;
+}
 
 inline std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
   return info.param.name;
