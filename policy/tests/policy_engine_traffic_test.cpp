@@ -494,5 +494,88 @@ spec:
   expect("ext", "node", 8080, false);
 }
 
+// preDNAT policy on the host endpoint sees the NodePort-like destination before the node's DNAT
+// rewrites it; applyOnForward policy sees forwarded traffic after it. Neither touches traffic
+// that does not enter through the host endpoint.
+TEST_F(PolicyEngineTraffic, PreDnatSeesTheOriginalPortAndApplyOnForwardPolicesForwarding) {
+  const std::string hep = R"(---
+apiVersion: projectcalico.org/v3
+kind: HostEndpoint
+metadata: {name: node1-eth0, labels: {role: node}}
+spec: {node: node1, interfaceName: eth0, expectedIPs: [172.31.0.1]}
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: block-nodeport}
+spec:
+  order: 10
+  selector: role == 'node'
+  preDNAT: true
+  applyOnForward: true
+  types: [Ingress]
+  ingress:
+  - action: Deny
+    protocol: TCP
+    destination: {ports: [30080]}
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: forward-no-9090}
+spec:
+  order: 20
+  selector: role == 'node'
+  applyOnForward: true
+  types: [Ingress]
+  ingress:
+  - action: Deny
+    protocol: TCP
+    destination: {ports: [9090]}
+  - action: Allow
+)";
+  apply(base_yaml() + hep);
+  // kube-proxy's part: node ports 30080 / 30081 DNAT to web's 8080 / 9090.
+  auto nat = topo_->exec(
+      "node", {"sh", "-c",
+               "nft add table ip kp && nft add chain ip kp pre '{ type nat hook prerouting "
+               "priority -100; }' && nft add rule ip kp pre tcp dport 30080 dnat to "
+               "10.244.0.10:8080 && nft add rule ip kp pre tcp dport 30081 dnat to "
+               "10.244.0.10:8080"});
+  ASSERT_EQ(nat.exit_code, 0) << nat.err;
+  const std::string ext_ns = topo_->ns("ext");
+  EXPECT_FALSE(tcp_connects(ext_ns, kNodeIp, 30080));  // preDNAT Deny on the original port
+  EXPECT_TRUE(tcp_connects(ext_ns, kNodeIp, 30081));   // same backend, another node port
+  EXPECT_TRUE(tcp_connects(ext_ns, "10.244.0.10", 8080));
+  EXPECT_FALSE(tcp_connects(ext_ns, "10.244.0.10", 9090));              // applyOnForward Deny
+  EXPECT_TRUE(tcp_connects(topo_->ns("client"), "10.244.0.10", 9090));  // not via the HEP
+
+  // The evaluator, given the host endpoint the flows enter by, agrees.
+  testing::World w("");
+  w.resources = resources_;
+  w.built = build_model(resources_);
+  w.endpoints = build_endpoints(resources_);
+  w.failsafes = failsafes_from(resources_);
+  Evaluator ev(w.built.model, w.endpoints, w.failsafes);
+  auto flow = [&](int pre_port, int port) {
+    Flow f;
+    f.src = w.end(kExt);
+    f.dst = w.end("10.244.0.10");
+    f.protocol = 6;
+    f.src_port = 40000;
+    f.dst_port = port;
+    f.ingress_host_endpoint = w.endpoints.find("node1-eth0");
+    if (pre_port) {
+      f.pre_dnat_ip = *IpAddr::parse(kNodeIp);
+      f.pre_dnat_port = pre_port;
+    }
+    return ev.evaluate(f);
+  };
+  ASSERT_NE(w.endpoints.find("node1-eth0"), nullptr);
+  EXPECT_FALSE(flow(30080, 8080).allowed) << flow(30080, 8080).deciding().str();
+  EXPECT_TRUE(flow(30081, 8080).allowed) << flow(30081, 8080).deciding().str();
+  EXPECT_TRUE(flow(0, 8080).allowed) << flow(0, 8080).deciding().str();
+  EXPECT_FALSE(flow(0, 9090).allowed) << flow(0, 9090).deciding().str();
+  ASSERT_EQ(topo_->exec("node", {"nft", "delete", "table", "ip", "kp"}).exit_code, 0);
+}
+
 }  // namespace
 }  // namespace podnet::policy
