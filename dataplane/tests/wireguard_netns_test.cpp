@@ -1,0 +1,268 @@
+// WireGuard between two node namespaces with the programmer driven directly (no podnetd) and
+// wireguard-go as the device (this kernel has no wireguard module): pod pings cross the tunnel
+// and the node link carries only UDP 51820 between the nodes; `wg show` lists the peer; a
+// restart adopts the device and its key; stale peers, routes and rules go; disabling removes
+// device, rule and table routes and pods still reach each other unencrypted; a node without a
+// key is no peer and stays reachable.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <thread>
+
+#include "conf/types/routing.hpp"
+#include "dataplane/tests/netns.hpp"
+#include "dataplane/tests/two_node_lab.hpp"
+#include "dataplane/wireguard.hpp"
+
+namespace podnet::dataplane {
+namespace {
+
+using testing::TwoNodeLab;
+
+rib::Prefix pfx(const char* s) {
+  return *rib::Prefix::parse(s);
+}
+
+bool wait_for(const std::function<bool()>& cond, int ms = 5000) {
+  for (int waited = 0; waited < ms; waited += 50) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return cond();
+}
+
+bool alive(int pid) {
+  return pid > 0 && ::kill(pid, 0) == 0;
+}
+
+struct Side {
+  char which;
+  const char* name;
+  const char* node_ip;
+  const char* block;
+  const char* wg_ip;
+  const char* other_block;
+  const char* other_ip;
+};
+const Side kA{'a',          "node-a",        "192.168.50.1", "10.244.1.0/26",
+              "10.244.1.1", "10.244.2.0/26", "192.168.50.2"};
+const Side kB{'b',          "node-b",        "192.168.50.2", "10.244.2.0/26",
+              "10.244.2.1", "10.244.1.0/26", "192.168.50.1"};
+
+class WireguardLabTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(lab_.ok()) << lab_.error();
+    // Interface names must be unique on the host: wireguard-go's UAPI socket path is global.
+    std::string tag = std::to_string(::getpid() % 100000);
+    ifname_['a'] = "wga" + tag;
+    ifname_['b'] = "wgb" + tag;
+    // Main-table routes to the other node's block, as BGP would install them.
+    for (const Side* s : {&kA, &kB}) {
+      ASSERT_EQ(lab_.exec(lab_.node(s->which), std::string("ip route add ") + s->other_block +
+                                                   " via " + s->other_ip + " proto 12"),
+                0);
+    }
+  }
+
+  void TearDown() override {
+    progs_.clear();
+    for (const auto& [w, name] : ifname_) {
+      if (auto pid = wg::userspace_device_pid(name); pid) ::kill(*pid, SIGTERM);
+    }
+  }
+
+  WireguardConfig config(const Side& s) {
+    WireguardConfig c;
+    c.interface = ifname_[s.which];
+    c.mtu = 1440;
+    c.interface_ipv4 = *rib::Address::parse(s.wg_ip);
+    return c;
+  }
+
+  // Creates (or re-creates) node `s`'s programmer inside its namespace.
+  WireguardProgrammer& make(const Side& s) {
+    TwoNodeLab::Enter in(lab_.node(s.which));
+    EXPECT_TRUE(in.ok());
+    progs_.erase(s.which);
+    auto p = std::make_unique<WireguardProgrammer>(io_);
+    EXPECT_TRUE(p->start()) << "start in " << s.name;
+    return *(progs_[s.which] = std::move(p));
+  }
+
+  Status reconcile(const Side& s) {
+    TwoNodeLab::Enter in(lab_.node(s.which));
+    return progs_.at(s.which)->reconcile();
+  }
+
+  // The Node resources as the datastore would hold them, and the peers computed from them.
+  std::vector<WireguardPeer> peers_for(const Side& self) {
+    std::vector<conf::types::Node> nodes;
+    for (const Side* s : {&kA, &kB}) {
+      conf::types::Node n;
+      n.metadata.name = s->name;
+      n.spec.bgp.emplace();
+      n.spec.bgp->ipv4_address = std::string(s->node_ip) + "/24";
+      auto it = progs_.find(s->which);
+      publish_wireguard(n, it == progs_.end() ? "" : it->second->public_key(), s->wg_ip);
+      nodes.push_back(n);
+    }
+    std::map<std::string, std::vector<rib::Prefix>> routed = {{kA.name, {pfx(kA.block)}},
+                                                              {kB.name, {pfx(kB.block)}}};
+    return wireguard_peers(nodes, self.name, routed);
+  }
+
+  std::string on(const Side& s, const std::string& cmd) {
+    return lab_.out(lab_.node(s.which), cmd);
+  }
+
+  void enable_both() {
+    for (const Side* s : {&kA, &kB}) {
+      make(*s).set_config(config(*s));
+      ASSERT_TRUE(reconcile(*s)) << progs_.at(s->which)->stats().error;
+    }
+    for (const Side* s : {&kA, &kB}) {
+      progs_.at(s->which)->set_peers(peers_for(*s));
+      ASSERT_TRUE(reconcile(*s)) << progs_.at(s->which)->stats().error;
+    }
+  }
+
+  boost::asio::io_context io_;
+  TwoNodeLab lab_;
+  std::map<char, std::string> ifname_;
+  std::map<char, std::unique_ptr<WireguardProgrammer>> progs_;
+};
+
+TEST_F(WireguardLabTest, EncryptsPodTrafficAdoptsOnRestartAndTurnsOff) {
+  ASSERT_TRUE(lab_.ping('a')) << "unencrypted baseline";
+  enable_both();
+  const std::string wga = ifname_['a'];
+  auto& a = *progs_.at('a');
+  ASSERT_EQ(a.public_key().size(), 44u);
+  EXPECT_NE(a.public_key(), progs_.at('b')->public_key());
+  EXPECT_EQ(a.stats().devices_created, 1u);
+  EXPECT_EQ(a.stats().peers, 1u);
+
+  // Device, address, MTU, rule, table routes.
+  std::string link = on(kA, "ip -o link show " + wga);
+  EXPECT_NE(link.find("mtu 1440"), std::string::npos) << link;
+  EXPECT_NE(link.find("UP"), std::string::npos) << link;
+  EXPECT_NE(on(kA, "ip -o addr show dev " + wga).find("10.244.1.1/32"), std::string::npos);
+  std::string rules = on(kA, "ip rule show");
+  EXPECT_NE(rules.find("99:\tnot from all fwmark 0x100000/0x100000 lookup 1"), std::string::npos)
+      << rules;
+  std::string table = on(kA, "ip route show table 1 2>/dev/null");
+  EXPECT_NE(table.find("10.244.2.0/26 dev " + wga + " proto bird scope link"), std::string::npos)
+      << table;
+  EXPECT_NE(table.find("10.244.2.1 dev " + wga), std::string::npos) << table;
+
+  // wg (wireguard-tools, over the same UAPI socket) sees the peer.
+  std::string show = on(kA, "wg show " + wga);
+  EXPECT_NE(show.find("peer: " + progs_.at('b')->public_key()), std::string::npos) << show;
+  EXPECT_NE(show.find("endpoint: 192.168.50.2:51820"), std::string::npos) << show;
+  EXPECT_NE(show.find("allowed ips: 10.244.2.0/26, 10.244.2.1/32"), std::string::npos) << show;
+  EXPECT_NE(show.find("fwmark: 0x100000"), std::string::npos) << show;
+
+  // Pods ping through the tunnel, and the node link sees only WireGuard's UDP.
+  const std::string cap = "/tmp/" + wga + ".cap";
+  lab_.exec(lab_.node('a'),
+            "sh -c 'timeout 10 tcpdump -l -n -i eth0 -c 8 ip > " + cap + " 2>/dev/null &'");
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  uint64_t plain_before = lab_.counter('a', "plain");
+  ASSERT_TRUE(lab_.ping('a'));
+  ASSERT_TRUE(lab_.ping('b'));
+  EXPECT_EQ(lab_.counter('a', "plain"), plain_before) << "pod packets left the node unencrypted";
+  ASSERT_TRUE(wait_for([&] { return std::stoi("0" + testing::output("wc -l < " + cap)) >= 8; }));
+  std::string captured = testing::output("cat " + cap);
+  testing::run("rm -f " + cap);
+  std::size_t lines = 0, wireguard = 0;
+  for (std::size_t pos = 0, nl; (nl = captured.find('\n', pos)) != std::string::npos;
+       pos = nl + 1) {
+    std::string l = captured.substr(pos, nl - pos);
+    ++lines;
+    bool a_to_b = l.find("192.168.50.1.51820 > 192.168.50.2.51820: UDP") != std::string::npos;
+    bool b_to_a = l.find("192.168.50.2.51820 > 192.168.50.1.51820: UDP") != std::string::npos;
+    if (a_to_b || b_to_a) ++wireguard;
+    EXPECT_EQ(l.find("ICMP"), std::string::npos) << l;
+  }
+  EXPECT_GE(lines, 8u);
+  EXPECT_EQ(wireguard, lines) << captured;
+
+  // Stale state: a peer, a table route and a rule added by hand go on the next pass.
+  auto stranger = wg::generate_key_pair();
+  ASSERT_TRUE(stranger);
+  ASSERT_EQ(
+      lab_.exec(lab_.node('a'), "wg set " + wga + " peer " + wg::to_base64(stranger->public_key) +
+                                    " allowed-ips 10.98.0.0/24"),
+      0);
+  ASSERT_EQ(lab_.exec(lab_.node('a'), "ip route add 10.99.0.0/24 dev " + wga + " table 1 proto 12"),
+            0);
+  ASSERT_EQ(lab_.exec(lab_.node('a'), "ip rule add pref 98 fwmark 0x1 lookup 1 proto 12"), 0);
+  // A route of another protocol in the table is not ours.
+  ASSERT_EQ(lab_.exec(lab_.node('a'), "ip route add 10.97.0.0/24 dev " + wga + " table 1"), 0);
+
+  // Restart: a new programmer adopts the device (same process, same key) and cleans up.
+  int pid = *wg::userspace_device_pid(wga);
+  std::string key = a.public_key();
+  std::string ifindex = on(kA, "cat /sys/class/net/" + wga + "/ifindex");
+  auto& a2 = make(kA);
+  a2.set_config(config(kA));
+  a2.set_peers(peers_for(kA));
+  ASSERT_TRUE(reconcile(kA)) << a2.stats().error;
+  EXPECT_EQ(a2.stats().devices_created, 0u);
+  EXPECT_EQ(a2.stats().keys_generated, 0u);
+  EXPECT_EQ(a2.public_key(), key);
+  EXPECT_EQ(*wg::userspace_device_pid(wga), pid);
+  EXPECT_EQ(on(kA, "cat /sys/class/net/" + wga + "/ifindex"), ifindex);
+  show = on(kA, "wg show " + wga + " peers");
+  EXPECT_EQ(show, progs_.at('b')->public_key() + "\n");
+  table = on(kA, "ip route show table 1 2>/dev/null");
+  EXPECT_EQ(table.find("10.99.0.0/24"), std::string::npos) << table;
+  EXPECT_NE(table.find("10.97.0.0/24"), std::string::npos) << table;
+  rules = on(kA, "ip rule show");
+  EXPECT_EQ(rules.find("98:"), std::string::npos) << rules;
+  EXPECT_NE(rules.find("99:"), std::string::npos) << rules;
+  EXPECT_TRUE(lab_.ping('a'));
+
+  // Off on both: device (and its wireguard-go), rule and table routes gone; pods still reach
+  // each other, now unencrypted.
+  std::map<char, int> pids = {{'a', pid}, {'b', *wg::userspace_device_pid(ifname_['b'])}};
+  for (const Side* s : {&kA, &kB}) {
+    std::string seen = "unset";
+    progs_.at(s->which)->on_public_key([&seen](const std::string& k) { seen = k; });
+    progs_.at(s->which)->set_config(std::nullopt);
+    ASSERT_TRUE(reconcile(*s)) << progs_.at(s->which)->stats().error;
+    EXPECT_EQ(seen, "") << "the published key is withdrawn";
+    EXPECT_EQ(progs_.at(s->which)->public_key(), "");
+    EXPECT_NE(lab_.exec(lab_.node(s->which), "ip link show " + ifname_[s->which] + " 2>/dev/null"),
+              0);
+    EXPECT_EQ(on(*s, "ip rule show").find("lookup 1"), std::string::npos);
+    EXPECT_EQ(on(*s, "ip route show table 1 proto 12 2>/dev/null"), "");
+    EXPECT_TRUE(wait_for([&] { return !alive(pids[s->which]); })) << "wireguard-go still runs";
+  }
+  plain_before = lab_.counter('a', "plain");
+  EXPECT_TRUE(lab_.ping('a'));
+  EXPECT_GE(lab_.counter('a', "plain"), plain_before + 3);
+}
+
+TEST_F(WireguardLabTest, NodeWithoutKeyIsNoPeerAndStaysReachable) {
+  auto& a = make(kA);
+  a.set_config(config(kA));
+  a.set_peers(peers_for(kA));  // B runs no WireGuard: no key published
+  ASSERT_TRUE(reconcile(kA)) << a.stats().error;
+  EXPECT_EQ(a.stats().peers, 0u);
+  EXPECT_EQ(on(kA, "wg show " + ifname_['a'] + " peers"), "");
+  EXPECT_EQ(on(kA, "ip route show table 1 2>/dev/null"), "");
+  EXPECT_NE(on(kA, "ip rule show").find("lookup 1"), std::string::npos);
+  uint64_t plain_before = lab_.counter('a', "plain");
+  EXPECT_TRUE(lab_.ping('a'));
+  EXPECT_GE(lab_.counter('a', "plain"), plain_before + 3);
+}
+
+}  // namespace
+}  // namespace podnet::dataplane

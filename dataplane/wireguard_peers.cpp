@@ -1,0 +1,145 @@
+// The pure half of WireGuard: configuration from FelixConfiguration, peers from Node resources,
+// and what this node publishes in its own Node.
+#include <algorithm>
+#include <cctype>
+#include <map>
+
+#include "conf/types/routing.hpp"
+#include "dataplane/wireguard.hpp"
+
+namespace podnet::dataplane {
+
+namespace {
+
+// A Go duration as Felix's wireguardPersistentKeepAlive is written ("0", "25s", "1m30s"), in
+// whole seconds. A bare number is seconds.
+Result<uint16_t> keepalive_seconds(const std::string& text) {
+  auto bad = [&] {
+    return make_error(Errc::invalid, "wireguardPersistentKeepAlive: bad duration '" + text + "'");
+  };
+  if (text.empty()) return uint16_t{0};
+  uint64_t total = 0;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::size_t start = i;
+    uint64_t n = 0;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
+      n = n * 10 + static_cast<uint64_t>(text[i++] - '0');
+      if (n > 65535 * 3600ull) return bad();
+    }
+    if (i == start) return bad();
+    std::string unit;
+    while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) unit += text[i++];
+    if (unit.empty() || unit == "s") {
+      total += n;
+    } else if (unit == "m") {
+      total += n * 60;
+    } else if (unit == "h") {
+      total += n * 3600;
+    } else if (unit == "ms") {
+      total += n / 1000;
+    } else {
+      return bad();
+    }
+    if (unit.empty() && i != text.size()) return bad();
+  }
+  if (total > 65535) return bad();
+  return static_cast<uint16_t>(total);
+}
+
+// "192.168.50.1/24" or "192.168.50.1" -> the address.
+std::optional<rib::Address> address_part(const std::string& text) {
+  auto slash = text.find('/');
+  auto a = rib::Address::parse(text.substr(0, slash));
+  if (!a) return std::nullopt;
+  return *a;
+}
+
+}  // namespace
+
+Result<WireguardConfig> wireguard_config_from(const conf::types::FelixConfiguration& felix,
+                                              const conf::types::Node& self) {
+  const auto& s = felix.spec;
+  WireguardConfig c;
+  if (!s.wireguard_interface_name.empty()) c.interface = s.wireguard_interface_name;
+  if (s.wireguard_listening_port <= 0 || s.wireguard_listening_port > 65535) {
+    return make_error(Errc::invalid, "wireguardListeningPort out of range");
+  }
+  c.listen_port = static_cast<uint16_t>(s.wireguard_listening_port);
+  if (s.wireguard_routing_rule_priority < 0 || s.wireguard_routing_rule_priority > 32765) {
+    return make_error(Errc::invalid, "wireguardRoutingRulePriority out of range");
+  }
+  c.rule_priority = static_cast<uint32_t>(s.wireguard_routing_rule_priority);
+  c.mtu = s.wireguard_mtu > 0 ? static_cast<uint32_t>(s.wireguard_mtu) : 0;
+  auto ka = keepalive_seconds(s.wireguard_keep_alive);
+  if (!ka) return ka.error();
+  c.persistent_keepalive = *ka;
+  if (self.spec.wireguard && !self.spec.wireguard->interface_ipv4_address.empty()) {
+    auto a = address_part(self.spec.wireguard->interface_ipv4_address);
+    if (!a || a->family() != rib::Family::v4) {
+      return make_error(Errc::invalid,
+                        "node " + self.metadata.name + ": bad spec.wireguard.interfaceIPv4Address");
+    }
+    c.interface_ipv4 = *a;
+  }
+  return c;
+}
+
+std::vector<WireguardPeer> wireguard_peers(
+    const std::vector<conf::types::Node>& nodes, const std::string& self,
+    const std::map<std::string, std::vector<rib::Prefix>>& routed) {
+  std::vector<WireguardPeer> out;
+  std::map<wg::Key, int> claims;  // key -> how many nodes publish it (ourselves included)
+  for (const auto& n : nodes) {
+    auto k = wg::from_base64(n.status.wireguard_public_key);
+    if (k && !wg::is_zero(*k)) ++claims[*k];
+  }
+  for (const auto& n : nodes) {
+    if (n.metadata.name == self) continue;
+    auto k = wg::from_base64(n.status.wireguard_public_key);
+    if (!k || wg::is_zero(*k) || claims[*k] != 1) continue;
+    if (!n.spec.bgp) continue;
+    auto ip = address_part(n.spec.bgp->ipv4_address);
+    if (!ip || ip->family() != rib::Family::v4) continue;
+    WireguardPeer p;
+    p.node = n.metadata.name;
+    p.public_key = *k;
+    p.node_ip = *ip;
+    if (auto it = routed.find(n.metadata.name); it != routed.end()) p.allowed_ips = it->second;
+    if (n.spec.wireguard && !n.spec.wireguard->interface_ipv4_address.empty()) {
+      if (auto a = address_part(n.spec.wireguard->interface_ipv4_address)) {
+        if (auto pfx = rib::Prefix::make(*a, a->family() == rib::Family::v4 ? 32 : 128)) {
+          p.allowed_ips.push_back(*pfx);
+        }
+      }
+    }
+    std::sort(p.allowed_ips.begin(), p.allowed_ips.end());
+    p.allowed_ips.erase(std::unique(p.allowed_ips.begin(), p.allowed_ips.end()),
+                        p.allowed_ips.end());
+    out.push_back(std::move(p));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const WireguardPeer& a, const WireguardPeer& b) { return a.node < b.node; });
+  return out;
+}
+
+bool publish_wireguard(conf::types::Node& node, const std::string& public_key,
+                       const std::string& interface_ipv4) {
+  bool changed = false;
+  if (node.status.wireguard_public_key != public_key) {
+    node.status.wireguard_public_key = public_key;
+    changed = true;
+  }
+  std::string have = node.spec.wireguard ? node.spec.wireguard->interface_ipv4_address : "";
+  if (have != interface_ipv4) {
+    if (!node.spec.wireguard) node.spec.wireguard.emplace();
+    node.spec.wireguard->interface_ipv4_address = interface_ipv4;
+    if (interface_ipv4.empty() && node.spec.wireguard->interface_ipv6_address.empty()) {
+      node.spec.wireguard.reset();
+    }
+    changed = true;
+  }
+  return changed;
+}
+
+}  // namespace podnet::dataplane

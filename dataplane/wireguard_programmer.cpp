@@ -1,0 +1,363 @@
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <map>
+#include <set>
+
+#include "dataplane/link_messages.hpp"
+#include "dataplane/mtu.hpp"
+#include "dataplane/route_message.hpp"
+#include "dataplane/wireguard.hpp"
+#include "dataplane/wireguard_netlink.hpp"
+
+namespace podnet::dataplane {
+
+namespace {
+
+Error nl_error(const std::string& what, const NetlinkError& e) {
+  return make_error(Errc::io, what + ": " + e.message);
+}
+
+void note(Status& first, Status s) {
+  if (!s && first) first = std::move(s);
+}
+
+}  // namespace
+
+WireguardProgrammer::WireguardProgrammer(boost::asio::io_context& io,
+                                         std::unique_ptr<wg::Backend> backend)
+    : io_(io), backend_(std::move(backend)) {
+  // The generic netlink backend for the kernel module is not written yet; wireguard-go works
+  // on any kernel with TUN, so it is the fallback everywhere.
+  if (!backend_) backend_ = wg::make_userspace_backend();
+  stats_.backend = backend_->name();
+}
+
+WireguardProgrammer::~WireguardProgrammer() {
+  *alive_ = false;
+}
+
+Status WireguardProgrammer::start() {
+  if (auto s = ch_.open(); !s) return s;
+  started_ = true;
+  return reconcile();
+}
+
+void WireguardProgrammer::set_config(std::optional<WireguardConfig> cfg) {
+  if (cfg == cfg_) return;
+  cfg_ = std::move(cfg);
+  schedule();
+}
+
+void WireguardProgrammer::set_peers(std::vector<WireguardPeer> peers) {
+  std::sort(peers.begin(), peers.end(),
+            [](const WireguardPeer& a, const WireguardPeer& b) { return a.node < b.node; });
+  if (peers == peers_) return;
+  peers_ = std::move(peers);
+  schedule();
+}
+
+void WireguardProgrammer::on_public_key(std::function<void(const std::string&)> cb) {
+  on_key_ = std::move(cb);
+}
+
+void WireguardProgrammer::resync() {
+  schedule();
+}
+
+void WireguardProgrammer::schedule() {
+  if (!started_ || posted_) return;
+  posted_ = true;
+  std::weak_ptr<bool> alive = alive_;
+  boost::asio::post(io_, [this, alive] {
+    auto a = alive.lock();
+    if (!a || !*a) return;
+    posted_ = false;
+    (void)reconcile();
+  });
+}
+
+Status WireguardProgrammer::reconcile() {
+  if (!started_) return make_error(Errc::internal, "wireguard programmer not started");
+  ++stats_.passes;
+  Status s = pass();
+  stats_.error = s ? "" : s.error().message;
+  return s;
+}
+
+Status WireguardProgrammer::pass() {
+  if (!cfg_) return disable_pass();
+  // A renamed device or a moved table/rule: remove the old ones first.
+  if (last_ &&
+      (last_->interface != cfg_->interface || last_->routing_table != cfg_->routing_table ||
+       last_->rule_priority != cfg_->rule_priority || last_->fwmark != cfg_->fwmark)) {
+    if (auto s = disable_pass(); !s) return s;
+  }
+  last_ = cfg_;
+  stats_.enabled = true;
+  Status s = enable_pass(*cfg_);
+  stats_.device_ready = s.ok();
+  return s;
+}
+
+Status WireguardProgrammer::enable_pass(const WireguardConfig& cfg) {
+  int ifindex = 0;
+  if (auto s = converge_device(cfg, ifindex); !s) return s;
+  stats_.ifindex = ifindex;
+  Status first = ok_status();
+  note(first, converge_addresses(cfg, ifindex));
+  note(first, converge_peers(cfg));
+  note(first, converge_routes(&cfg, ifindex));
+  note(first, converge_rules(&cfg));
+  return first;
+}
+
+Status WireguardProgrammer::disable_pass() {
+  // Without a last configuration (a restart while disabled) the defaults name what a previous
+  // run would have created.
+  WireguardConfig old = last_ ? *last_ : WireguardConfig{};
+  Status first = ok_status();
+  note(first, converge_rules(nullptr));
+  std::vector<uint8_t> buf;
+  append_link_dump(buf, ch_.next_seq());
+  auto links = ch_.dump(buf);
+  if (!links) return links.error();
+  for (const auto& m : *links) {
+    auto l = parse_link(m.header());
+    if (!l || l->name != old.interface) continue;
+    buf.clear();
+    append_del_link(buf, ch_.next_seq(), l->ifindex);
+    if (auto r = ch_.call(buf); !r) {
+      note(first, nl_error("deleting " + old.interface, r.error()));
+    } else {
+      ++stats_.devices_deleted;
+    }
+  }
+  // The routes went with the device; any left in the table (device gone by hand) go now.
+  note(first, converge_routes(nullptr, 0));
+  stats_.enabled = false;
+  stats_.device_ready = false;
+  stats_.ifindex = 0;
+  stats_.peers = 0;
+  stats_.routes = 0;
+  if (first) {
+    last_.reset();
+    key_.reset();
+    set_public_key("");
+  }
+  return first;
+}
+
+Status WireguardProgrammer::converge_device(const WireguardConfig& cfg, int& ifindex) {
+  auto find = [&]() -> Result<std::optional<LinkInfo>> {
+    std::vector<uint8_t> buf;
+    append_link_dump(buf, ch_.next_seq());
+    auto links = ch_.dump(buf);
+    if (!links) return links.error();
+    for (const auto& m : *links) {
+      auto l = parse_link(m.header());
+      if (l && l->name == cfg.interface) return std::optional<LinkInfo>(*l);
+    }
+    return std::optional<LinkInfo>{};
+  };
+  auto link = find();
+  if (!link) return link.error();
+  if (*link && !backend_->manages(cfg.interface)) {
+    // A link of our name that nothing configures (its wireguard-go died, or something else
+    // took the name): replace it.
+    std::vector<uint8_t> buf;
+    append_del_link(buf, ch_.next_seq(), (*link)->ifindex);
+    if (auto r = ch_.call(buf); !r) return nl_error("deleting stale " + cfg.interface, r.error());
+    ++stats_.devices_deleted;
+    link.value().reset();
+  }
+  if (!*link) {
+    if (auto s = backend_->create(cfg.interface); !s) return s;
+    ++stats_.devices_created;
+    link = find();
+    if (!link) return link.error();
+    if (!*link) return make_error(Errc::io, cfg.interface + " did not appear after creation");
+  }
+  const LinkInfo& l = **link;
+  ifindex = l.ifindex;
+  uint32_t mtu = cfg.mtu;
+  if (mtu == 0) {
+    auto host = mtu::detect_host_mtu("");
+    uint32_t h = host ? host->mtu : mtu::kFallbackHostMtu;
+    mtu = h - mtu::kWireguardOverhead;
+  }
+  bool up = (l.flags & IFF_UP) != 0;
+  if (l.mtu != mtu || !up) {
+    std::vector<uint8_t> buf;
+    append_set_link(buf, ch_.next_seq(), ifindex,
+                    l.mtu != mtu ? std::optional<uint32_t>(mtu) : std::nullopt, std::nullopt, !up);
+    if (auto r = ch_.call(buf); !r) return nl_error("setting up " + cfg.interface, r.error());
+  }
+  return ok_status();
+}
+
+Status WireguardProgrammer::converge_addresses(const WireguardConfig& cfg, int ifindex) {
+  std::vector<uint8_t> buf;
+  append_addr_dump(buf, ch_.next_seq(), AF_INET);
+  auto addrs = ch_.dump(buf);
+  if (!addrs) return addrs.error();
+  bool have = false;
+  Status first = ok_status();
+  for (const auto& m : *addrs) {
+    auto a = parse_addr(m.header());
+    if (!a || a->ifindex != ifindex) continue;
+    if (cfg.interface_ipv4 && a->address == *cfg.interface_ipv4 && a->prefix_length == 32) {
+      have = true;
+      continue;
+    }
+    buf.clear();
+    append_addr(buf, ch_.next_seq(), false, ifindex, a->address, a->prefix_length);
+    if (auto r = ch_.call(buf); !r) note(first, nl_error("removing address", r.error()));
+  }
+  if (cfg.interface_ipv4 && !have) {
+    buf.clear();
+    append_addr(buf, ch_.next_seq(), true, ifindex, *cfg.interface_ipv4, 32);
+    if (auto r = ch_.call(buf); !r) note(first, nl_error("adding address", r.error()));
+  }
+  return first;
+}
+
+Status WireguardProgrammer::converge_peers(const WireguardConfig& cfg) {
+  auto current = backend_->get(cfg.interface);
+  if (!current) return current.error();
+  wg::DeviceState want;
+  if (cfg.private_key) {
+    want.private_key = *cfg.private_key;
+  } else if (!wg::is_zero(current->private_key)) {
+    want.private_key = current->private_key;  // adopt: the published key stays valid
+  } else if (key_) {
+    want.private_key = *key_;
+  } else {
+    auto kp = wg::generate_key_pair();
+    if (!kp) return kp.error();
+    want.private_key = kp->private_key;
+    ++stats_.keys_generated;
+  }
+  key_ = want.private_key;
+  want.listen_port = cfg.listen_port;
+  want.fwmark = cfg.fwmark;
+  for (const auto& p : peers_) {
+    wg::PeerState ps;
+    ps.public_key = p.public_key;
+    ps.endpoint = wg::Endpoint{p.node_ip, cfg.listen_port};
+    for (const auto& a : p.allowed_ips) {
+      if (a.family() == rib::Family::v4) ps.allowed_ips.push_back(a);
+    }
+    ps.persistent_keepalive = cfg.persistent_keepalive;
+    want.peers.push_back(std::move(ps));
+  }
+  wg::normalise(want);
+  if (!(*current == want)) {
+    if (auto s = backend_->set(cfg.interface, *current, want); !s) return s;
+    ++stats_.device_updates;
+  }
+  stats_.peers = want.peers.size();
+  auto pub = wg::public_key_of(want.private_key);
+  if (!pub) return pub.error();
+  set_public_key(wg::to_base64(*pub));
+  return ok_status();
+}
+
+Status WireguardProgrammer::converge_routes(const WireguardConfig* cfg, int ifindex) {
+  const WireguardConfig& c = cfg ? *cfg : (last_ ? *last_ : WireguardConfig{});
+  std::set<rib::Prefix> want;
+  if (cfg) {
+    for (const auto& p : peers_) {
+      for (const auto& a : p.allowed_ips) {
+        if (a.family() == rib::Family::v4) want.insert(a);
+      }
+    }
+  }
+  std::vector<uint8_t> buf;
+  append_dump_request(buf, ch_.next_seq());
+  auto routes = ch_.dump(buf);
+  if (!routes) return routes.error();
+  Status first = ok_status();
+  std::set<rib::Prefix> good;
+  for (const auto& m : *routes) {
+    auto r = wg::parse_device_route(m.header());
+    if (!r || r->table != c.routing_table || r->protocol != c.protocol) continue;
+    if (want.count(r->prefix) && r->ifindex == ifindex && !r->gateway && r->type == RTN_UNICAST &&
+        r->metric == 0) {
+      good.insert(r->prefix);
+      continue;
+    }
+    buf.clear();
+    append_del_route(buf, ch_.next_seq(), false, r->prefix,
+                     RouteKey{c.routing_table, c.protocol, r->metric});
+    if (auto res = ch_.call(buf); !res) {
+      note(first, nl_error("removing route " + r->prefix.to_string(), res.error()));
+    } else {
+      ++stats_.routes_removed;
+    }
+  }
+  for (const auto& p : want) {
+    if (good.count(p)) continue;
+    buf.clear();
+    wg::append_device_route(buf, ch_.next_seq(), p, ifindex, c.routing_table, c.protocol);
+    if (auto res = ch_.call(buf); !res) {
+      note(first, nl_error("adding route " + p.to_string(), res.error()));
+    } else {
+      ++stats_.routes_added;
+    }
+  }
+  stats_.routes = want.size();
+  return first;
+}
+
+Status WireguardProgrammer::converge_rules(const WireguardConfig* cfg) {
+  const WireguardConfig& c = cfg ? *cfg : (last_ ? *last_ : WireguardConfig{});
+  wg::Rule want{AF_INET, c.rule_priority, c.routing_table, c.fwmark, c.fwmark, true, c.protocol};
+  std::vector<uint8_t> buf;
+  wg::append_rule_dump(buf, ch_.next_seq(), AF_INET);
+  auto rules = ch_.dump(buf);
+  if (!rules) return rules.error();
+  Status first = ok_status();
+  bool have = false;
+  for (const auto& m : *rules) {
+    auto r = wg::parse_rule(m.header());
+    if (!r) continue;
+    // Ours: tagged with our protocol, or (an untagged one, from an older run or by hand) at
+    // our priority pointing at our table.
+    bool ours = r->protocol == c.protocol ||
+                (r->priority == c.rule_priority && r->table == c.routing_table);
+    if (!ours) continue;
+    if (cfg && *r == want && !have) {
+      have = true;
+      continue;
+    }
+    buf.clear();
+    wg::append_rule(buf, ch_.next_seq(), false, *r);
+    if (auto res = ch_.call(buf); !res) {
+      note(first, nl_error("removing rule", res.error()));
+    } else {
+      ++stats_.rules_removed;
+    }
+  }
+  if (cfg && !have) {
+    buf.clear();
+    wg::append_rule(buf, ch_.next_seq(), true, want);
+    if (auto res = ch_.call(buf); !res) {
+      note(first, nl_error("adding rule", res.error()));
+    } else {
+      ++stats_.rules_added;
+    }
+  }
+  return first;
+}
+
+void WireguardProgrammer::set_public_key(const std::string& k) {
+  if (k == public_key_) return;
+  public_key_ = k;
+  if (on_key_) on_key_(k);
+}
+
+}  // namespace podnet::dataplane
