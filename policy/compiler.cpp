@@ -61,12 +61,21 @@ class Compiler {
   Status policy_chain(const Policy& p, Direction d, const std::string& name);
   // Endpoint chains: true when at least one policy applied.
   bool endpoint_chain(const Endpoint& ep, Direction d, Class c, const std::string& name);
+  // Selector matching once per endpoint, for all its chains.
+  void select_for(const Endpoint& ep) {
+    matching_.clear();
+    for (const auto& [p, chains] : rendered_)
+      if (p->selector.selector.matches(ep.labels)) matching_.insert(p);
+  }
 
   const Model& model_;
   const Endpoints& endpoints_;
   const CompileOptions& opts_;
   CompileResult out_;
   std::map<std::string, nft::Set> sets_;
+  std::vector<std::string> new_sets_;  // sets the policy being rendered created
+  // Rendered policies whose selector matches the endpoint being compiled, in model order.
+  std::set<const Policy*> matching_;
   std::vector<nft::Chain> policy_chains_;
   std::map<const Policy*, PolicyChains> rendered_;
   std::set<const Policy*> failed_;
@@ -100,6 +109,7 @@ std::string Compiler::selector_set(const SelectorMatch& sel, int fam) {
   }
   s.elements = nft::normalized_elements(s);
   sets_.emplace(name, std::move(s));
+  new_sets_.push_back(name);
   return name;
 }
 
@@ -126,6 +136,7 @@ std::string Compiler::named_port_set(const std::optional<SelectorMatch>& sel,
   }
   s.elements = nft::normalized_elements(s);
   sets_.emplace(name, std::move(s));
+  new_sets_.push_back(name);
   return name;
 }
 
@@ -259,11 +270,25 @@ Result<std::vector<nft::Rule>> Compiler::translate(const Rule& r, const Policy& 
   return out;
 }
 
+bool named_ports(const std::vector<PortMatch>& l) {
+  return std::any_of(l.begin(), l.end(), [](const PortMatch& p) { return !p.name.empty(); });
+}
+bool family_specific(const Rule& r) {
+  auto entity = [](const EntityMatch& e) {
+    return !e.nets.empty() || !e.not_nets.empty() || e.selector || e.not_selector ||
+           named_ports(e.ports) || named_ports(e.not_ports);
+  };
+  return r.ip_version || r.icmp || r.not_icmp || r.protocol == 1 || r.protocol == 58 ||
+         entity(r.source) || entity(r.destination);
+}
+
 Status Compiler::policy_chain(const Policy& p, Direction d, const std::string& name) {
   nft::Chain c{name, std::nullopt, {}};
   const auto& rules = p.rules(d);
   for (size_t i = 0; i < rules.size(); ++i)
     for (int fam : {4, 6}) {
+      // A rule without addresses, ICMP or ipVersion matches both families as one inet rule.
+      if (fam == 6 && !family_specific(rules[i])) break;
       auto rs = translate(rules[i], p, fam);
       if (!rs)
         return make_error(Errc::invalid,
@@ -282,9 +307,7 @@ bool Compiler::endpoint_chain(const Endpoint& ep, Direction d, Class c, const st
   for (const auto& t : model_.tiers) {
     bool applies = false;
     for (const auto& p : t.policies) {
-      if (!p.has_type(d) || !in_class(p, c) || failed_.count(&p) ||
-          !p.selector.selector.matches(ep.labels))
-        continue;
+      if (!p.has_type(d) || !in_class(p, c) || !matching_.count(&p)) continue;
       const auto& pc = rendered_.at(&p);
       const std::string& target = d == Direction::ingress ? pc.in : pc.out;
       if (!applies && any) ch.rules.push_back(rule({}, {nft::SetMark{kMarkPass, 0}}));
@@ -358,7 +381,7 @@ CompileResult Compiler::run() {
       }
       PolicyChains pc;
       const std::string id = short_hash(policy_kind_name(p.kind) + ("/" + p.ns) + "/" + p.name);
-      auto sets_before = sets_;
+      new_sets_.clear();
       auto chains_before = policy_chains_.size();
       Status st = ok_status();
       if (p.ingress) st = policy_chain(p, Direction::ingress, pc.in = "pi-" + id);
@@ -366,7 +389,7 @@ CompileResult Compiler::run() {
       if (!st) {
         out_.errors.push_back({p.id(), p.resource, st.error().message});
         failed_.insert(&p);
-        sets_ = std::move(sets_before);
+        for (const auto& n : new_sets_) sets_.erase(n);  // the sets only this policy used
         policy_chains_.resize(chains_before);
         continue;
       }
@@ -383,6 +406,7 @@ CompileResult Compiler::run() {
 
   nft::Set from_wl = vmap("from-wl"), to_wl = vmap("to-wl");
   for (const Endpoint* ep : workloads) {
+    select_for(*ep);
     std::string fw = "fw-" + ep->interface, tw = "tw-" + ep->interface;
     endpoint_chain(*ep, Direction::egress, Class::normal, fw);
     endpoint_chain(*ep, Direction::ingress, Class::normal, tw);
@@ -396,6 +420,7 @@ CompileResult Compiler::run() {
   std::string star_in, star_out, star_fwd, star_pre;
   for (const Endpoint* ep : heps) {
     const std::string id = short_hash(ep->name, 10);
+    select_for(*ep);
     const bool star = ep->interface == "*";
     std::string fh = "fh-" + id, th = "th-" + id, fhfw = "fhfw-" + id, pre = "pre-" + id;
     endpoint_chain(*ep, Direction::ingress, Class::normal, fh);
