@@ -1,9 +1,11 @@
-# dataplane/: the WireGuard programmer (wireguard-go over its UAPI socket; the kernel's generic
-# netlink backend fits the same wg::Backend interface). Included by dataplane/CMakeLists.txt.
+# dataplane/: the WireGuard programmer, with its two backends (kernel module over generic
+# netlink; wireguard-go over its UAPI socket). Included by dataplane/CMakeLists.txt.
 target_sources(podnet_dataplane PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/wireguard_keys.cpp
   ${CMAKE_CURRENT_LIST_DIR}/wireguard_device.cpp
   ${CMAKE_CURRENT_LIST_DIR}/wireguard_userspace.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/wireguard_genl.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/wireguard_kernel.cpp
   ${CMAKE_CURRENT_LIST_DIR}/wireguard_netlink.cpp
   ${CMAKE_CURRENT_LIST_DIR}/wireguard_peers.cpp
   ${CMAKE_CURRENT_LIST_DIR}/wireguard_programmer.cpp)

@@ -117,8 +117,8 @@ struct WireguardStats {
 
 class WireguardProgrammer {
  public:
-  // `backend` nullptr: the kernel's where it has the module (not implemented yet: falls back to
-  // userspace), otherwise wireguard-go.
+  // `backend` nullptr: wg::make_backend() (the kernel's where it has the module, otherwise
+  // wireguard-go).
   explicit WireguardProgrammer(boost::asio::io_context& io,
                                std::unique_ptr<wg::Backend> backend = nullptr);
   WireguardProgrammer(const WireguardProgrammer&) = delete;

@@ -39,6 +39,11 @@ struct UserspaceOptions {
 };
 std::unique_ptr<Backend> make_userspace_backend(UserspaceOptions opt = {});
 
+// The kernel module's backend; Errc::unavailable when the kernel has no wireguard family.
+Result<std::unique_ptr<Backend>> make_kernel_backend();
+// The kernel's where it has the module, wireguard-go otherwise.
+std::unique_ptr<Backend> make_backend();
+
 // The wireguard-go process serving `ifname` (a live `<program> <ifname>`), for tests and
 // diagnostics; Errc::not_found if none runs.
 Result<int> userspace_device_pid(const std::string& ifname,

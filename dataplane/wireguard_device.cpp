@@ -117,32 +117,36 @@ Result<int> parse_errno(std::string_view reply) {
   return e;
 }
 
-std::string set_request(const DeviceState& current, const DeviceState& desired) {
-  std::string body;
-  if (current.private_key != desired.private_key) {
-    body += "private_key=" + to_hex(desired.private_key) + "\n";
-  }
-  if (current.listen_port != desired.listen_port) {
-    body += "listen_port=" + std::to_string(desired.listen_port) + "\n";
-  }
-  if (current.fwmark != desired.fwmark) {
-    body += "fwmark=" + std::to_string(desired.fwmark) + "\n";
-  }
+DeviceUpdate diff(const DeviceState& current, const DeviceState& desired) {
+  DeviceUpdate u;
+  if (current.private_key != desired.private_key) u.private_key = desired.private_key;
+  if (current.listen_port != desired.listen_port) u.listen_port = desired.listen_port;
+  if (current.fwmark != desired.fwmark) u.fwmark = desired.fwmark;
   for (const auto& want : desired.peers) {
     const PeerState* have = find_peer(current, want.public_key);
-    if (have && *have == want) continue;
+    if (!have || !(*have == want)) u.upsert.push_back(want);
+  }
+  for (const auto& have : current.peers) {
+    if (!find_peer(desired, have.public_key)) u.remove.push_back(have.public_key);
+  }
+  return u;
+}
+
+std::string set_request(const DeviceUpdate& u) {
+  if (u.empty()) return {};
+  std::string body = "set=1\n";
+  if (u.private_key) body += "private_key=" + to_hex(*u.private_key) + "\n";
+  if (u.listen_port) body += "listen_port=" + std::to_string(*u.listen_port) + "\n";
+  if (u.fwmark) body += "fwmark=" + std::to_string(*u.fwmark) + "\n";
+  for (const auto& want : u.upsert) {
     body += "public_key=" + to_hex(want.public_key) + "\n";
     if (want.endpoint) body += "endpoint=" + to_string(*want.endpoint) + "\n";
     body += "persistent_keepalive_interval=" + std::to_string(want.persistent_keepalive) + "\n";
     body += "replace_allowed_ips=true\n";
     for (const auto& p : want.allowed_ips) body += "allowed_ip=" + p.to_string() + "\n";
   }
-  for (const auto& have : current.peers) {
-    if (find_peer(desired, have.public_key)) continue;
-    body += "public_key=" + to_hex(have.public_key) + "\nremove=true\n";
-  }
-  if (body.empty()) return {};
-  return "set=1\n" + body + "\n";
+  for (const auto& k : u.remove) body += "public_key=" + to_hex(k) + "\nremove=true\n";
+  return body + "\n";
 }
 
 }  // namespace podnet::dataplane::wg

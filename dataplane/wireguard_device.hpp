@@ -49,10 +49,27 @@ Result<DeviceState> parse_get_reply(std::string_view reply);
 // The errno of a `set=1` reply ("errno=0\n\n" is success).
 Result<int> parse_errno(std::string_view reply);
 
-// The `set=1` request that takes a device from `current` to `desired`: the device fields that
-// differ, every desired peer that is missing or differs (with replace_allowed_ips=true, so its
-// list becomes exactly the desired one), and remove=true for every peer not desired. Peers
-// already right are not mentioned, so their sessions are untouched. "" when nothing differs.
-std::string set_request(const DeviceState& current, const DeviceState& desired);
+// What takes a device from `current` to `desired`: the device fields that differ, every desired
+// peer that is missing or differs (its allowed IPs replaced by exactly the desired list), and
+// every peer not desired (removed). Peers already right are not mentioned, so their sessions
+// are untouched. Both backends send this, in their own encoding.
+struct DeviceUpdate {
+  std::optional<Key> private_key;
+  std::optional<uint16_t> listen_port;
+  std::optional<uint32_t> fwmark;
+  std::vector<PeerState> upsert;
+  std::vector<Key> remove;
+  bool empty() const {
+    return !private_key && !listen_port && !fwmark && upsert.empty() && remove.empty();
+  }
+};
+DeviceUpdate diff(const DeviceState& current, const DeviceState& desired);
+
+// The update as a UAPI `set=1` request (peers with replace_allowed_ips=true or remove=true);
+// "" when it is empty.
+std::string set_request(const DeviceUpdate& u);
+inline std::string set_request(const DeviceState& current, const DeviceState& desired) {
+  return set_request(diff(current, desired));
+}
 
 }  // namespace podnet::dataplane::wg

@@ -30,9 +30,7 @@ void note(Status& first, Status s) {
 WireguardProgrammer::WireguardProgrammer(boost::asio::io_context& io,
                                          std::unique_ptr<wg::Backend> backend)
     : io_(io), backend_(std::move(backend)) {
-  // The generic netlink backend for the kernel module is not written yet; wireguard-go works
-  // on any kernel with TUN, so it is the fallback everywhere.
-  if (!backend_) backend_ = wg::make_userspace_backend();
+  if (!backend_) backend_ = wg::make_backend();
   stats_.backend = backend_->name();
 }
 

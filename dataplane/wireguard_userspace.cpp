@@ -165,6 +165,13 @@ std::unique_ptr<Backend> make_userspace_backend(UserspaceOptions opt) {
   return std::make_unique<Userspace>(std::move(opt));
 }
 
+std::unique_ptr<Backend> make_backend() {
+  if (kernel_module_available()) {
+    if (auto k = make_kernel_backend()) return std::move(*k);
+  }
+  return make_userspace_backend();
+}
+
 Result<int> userspace_device_pid(const std::string& ifname, const std::string& program) {
   // Not SO_PEERCRED: the UAPI socket was created by the launcher, which has exited. The
   // detached child runs with the same command line, `<program> <ifname>`.
