@@ -145,6 +145,14 @@ Status PolicyEngine::update(const std::vector<conf::Resource>& resources, const 
   return ok_status();
 }
 
+Status PolicyEngine::update(const std::map<std::string, conf::Resource>& resources,
+                            const std::string& node) {
+  std::vector<conf::Resource> list;
+  list.reserve(resources.size());
+  for (const auto& [key, r] : resources) list.push_back(r);
+  return update(list, node);
+}
+
 Result<std::vector<std::string>> PolicyEngine::verify_and_repair() {
   std::vector<std::string> none;
   if (!prog_ || !prog_->applied()) return none;

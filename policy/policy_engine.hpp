@@ -51,6 +51,8 @@ class PolicyEngine {
   // thread's network namespace. Errors in single resources are in status(), not in the result:
   // the result fails only when nothing could be applied (no socket, the kernel refused).
   Status update(const std::vector<conf::Resource>& resources, const std::string& node);
+  // The same from the daemon's cache (datastore key -> resource).
+  Status update(const std::map<std::string, conf::Resource>& resources, const std::string& node);
   // For a periodic timer: checks the kernel against the last applied table (skipped when the
   // nftables generation did not move) and repairs drift in one batch. Returns what was repaired.
   Result<std::vector<std::string>> verify_and_repair();
