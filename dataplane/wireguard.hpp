@@ -38,6 +38,7 @@
 
 #include "conf/result.hpp"
 #include "dataplane/netlink_channel.hpp"
+#include "dataplane/netlink_socket.hpp"
 #include "dataplane/wireguard_backend.hpp"
 #include "dataplane/wireguard_keys.hpp"
 #include "rib/prefix.hpp"
@@ -142,6 +143,7 @@ class WireguardProgrammer {
 
  private:
   void schedule();
+  void on_event(const nlmsghdr& h);
   Status pass();
   Status enable_pass(const WireguardConfig& cfg);
   Status disable_pass();
@@ -155,6 +157,7 @@ class WireguardProgrammer {
   boost::asio::io_context& io_;
   std::unique_ptr<wg::Backend> backend_;
   NetlinkChannel ch_;
+  NetlinkSocket events_;
   bool started_ = false;
   bool posted_ = false;
   std::optional<WireguardConfig> cfg_;

@@ -29,7 +29,7 @@ void note(Status& first, Status s) {
 
 WireguardProgrammer::WireguardProgrammer(boost::asio::io_context& io,
                                          std::unique_ptr<wg::Backend> backend)
-    : io_(io), backend_(std::move(backend)) {
+    : io_(io), backend_(std::move(backend)), events_(io) {
   if (!backend_) backend_ = wg::make_backend();
   stats_.backend = backend_->name();
 }
@@ -40,6 +40,12 @@ WireguardProgrammer::~WireguardProgrammer() {
 
 Status WireguardProgrammer::start() {
   if (auto s = ch_.open(); !s) return s;
+  NetlinkSocketOptions o;
+  o.groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_RULE | RTMGRP_IPV4_ROUTE;
+  o.receive_buffer = 4 << 20;
+  auto s = events_.open(
+      o, [this](const nlmsghdr& h) { on_event(h); }, [this](int) { schedule(); });
+  if (!s) return s;
   started_ = true;
   return reconcile();
 }
@@ -64,6 +70,41 @@ void WireguardProgrammer::on_public_key(std::function<void(const std::string&)> 
 
 void WireguardProgrammer::resync() {
   schedule();
+}
+
+void WireguardProgrammer::on_event(const nlmsghdr& h) {
+  const WireguardConfig& c = cfg_ ? *cfg_ : (last_ ? *last_ : WireguardConfig{});
+  switch (h.nlmsg_type) {
+    case RTM_NEWLINK:
+    case RTM_DELLINK:
+      if (auto l = parse_link(h); l && (l->name == c.interface || l->ifindex == stats_.ifindex)) {
+        schedule();
+      }
+      return;
+    case RTM_NEWADDR:
+    case RTM_DELADDR:
+      if (auto a = parse_addr(h); a && stats_.ifindex && a->ifindex == stats_.ifindex) schedule();
+      return;
+    case RTM_NEWRULE:
+    case RTM_DELRULE:
+      if (auto r = wg::parse_rule(h);
+          r && (r->protocol == c.protocol || r->table == c.routing_table)) {
+        schedule();
+      }
+      return;
+    case RTM_NEWROUTE:
+    case RTM_DELROUTE: {
+      // Every route change of the host comes here (a million BGP routes too): look at the
+      // table byte first and parse only ours.
+      if (h.nlmsg_len < NLMSG_LENGTH(sizeof(rtmsg))) return;
+      const auto* r = static_cast<const rtmsg*>(NLMSG_DATA(&h));
+      if (r->rtm_table != RT_TABLE_UNSPEC && r->rtm_table != (c.routing_table & 0xff)) return;
+      if (auto d = wg::parse_device_route(h); d && d->table == c.routing_table) schedule();
+      return;
+    }
+    default:
+      return;
+  }
 }
 
 void WireguardProgrammer::schedule() {

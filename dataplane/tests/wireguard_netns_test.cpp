@@ -262,6 +262,22 @@ TEST_F(WireguardLabTest, NodeWithoutKeyIsNoPeerAndStaysReachable) {
   uint64_t plain_before = lab_.counter('a', "plain");
   EXPECT_TRUE(lab_.ping('a'));
   EXPECT_GE(lab_.counter('a', "plain"), plain_before + 3);
+
+  // Kernel events drive a pass on the loop: the rule deleted and the device set down by hand
+  // come back without an explicit reconcile.
+  ASSERT_EQ(lab_.exec(lab_.node('a'), "ip rule del pref 99"), 0);
+  ASSERT_EQ(lab_.exec(lab_.node('a'), "ip link set " + ifname_['a'] + " down"), 0);
+  {
+    TwoNodeLab::Enter in(lab_.node('a'));
+    ASSERT_TRUE(in.ok());
+    EXPECT_TRUE(wait_for([&] {
+      io_.run_for(std::chrono::milliseconds(50));
+      return on(kA, "ip rule show").find("99:") != std::string::npos &&
+             on(kA, "ip -o link show " + ifname_['a']).find(",UP") != std::string::npos;
+    })) << on(kA, "ip rule show")
+        << on(kA, "ip -o link show " + ifname_['a']);
+  }
+  EXPECT_EQ(a.stats().rules_added, 2u);
 }
 
 // The kernel backend end to end: a `wireguard` link configured over generic netlink, read back.
