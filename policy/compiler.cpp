@@ -477,7 +477,11 @@ CompileResult Compiler::run() {
   in.rules.push_back(
       rule({nft::IfNameMatch{nft::Dir::in, "cali*", false}, mark_is(kMarkAccept, false)},
            {nft::Counter{}, Verdict::drop()}));
-  in.rules.push_back(rule({nft::IfNameMatch{nft::Dir::in, "cali*", false}}, {Verdict::accept()}));
+  if (opts_.endpoint_to_host != CompileOptions::EndpointToHost::return_)
+    in.rules.push_back(
+        rule({nft::IfNameMatch{nft::Dir::in, "cali*", false}},
+             {opts_.endpoint_to_host == CompileOptions::EndpointToHost::accept ? Verdict::accept()
+                                                                               : Verdict::drop()}));
 
   nft::Chain outc = base("output", nft::Hook::output, 0);
   if (!heps.empty()) {

@@ -52,6 +52,12 @@ struct CompileOptions {
   std::string node;  // this node: its workloads and host endpoints get chains
   Failsafes failsafes = default_failsafes();
   std::string table = "podnet";
+  // FelixConfiguration defaultEndpointToHostAction: what happens to traffic from a local
+  // workload to the host once its egress policy allowed it. felix's own default is Drop, but
+  // Calico's manifests and operator install Accept, which is what clusters run; Return hands it
+  // to the host endpoint policy (the "*" endpoint).
+  enum class EndpointToHost { accept, drop, return_ };
+  EndpointToHost endpoint_to_host = EndpointToHost::accept;
 };
 
 // `endpoints` holds every endpoint of the cluster: all of them feed selector sets; only this

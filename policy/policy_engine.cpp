@@ -1,5 +1,6 @@
 #include "policy/policy_engine.hpp"
 
+#include <cctype>
 #include <set>
 
 #include <fmt/format.h>
@@ -19,6 +20,23 @@ bool held_back_kind(const conf::Resource& r) {
       "tiers",           "globalnetworksets",     "networksets",
       "hostendpoints"};
   return r.kind && kinds.count(r.kind->plural);
+}
+
+// Only an explicit setting counts (see CompileOptions::endpoint_to_host for the default).
+CompileOptions::EndpointToHost endpoint_to_host(const std::vector<conf::Resource>& resources) {
+  for (const auto& r : resources) {
+    if (!r.kind || r.kind->plural != std::string("felixconfigurations") || r.name() != "default")
+      continue;
+    auto spec = r.doc.find("spec");
+    if (spec == r.doc.end() || !spec->is_object()) continue;
+    auto a = spec->find("defaultEndpointToHostAction");
+    if (a == spec->end() || !a->is_string()) continue;
+    std::string v = a->get<std::string>();
+    for (auto& ch : v) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (v == "drop") return CompileOptions::EndpointToHost::drop;
+    if (v == "return") return CompileOptions::EndpointToHost::return_;
+  }
+  return CompileOptions::EndpointToHost::accept;
 }
 
 }  // namespace
@@ -92,6 +110,7 @@ Status PolicyEngine::update(const std::vector<conf::Resource>& resources, const 
       co.node = node;
       co.failsafes = failsafes_from(in);
       co.table = opts_.table;
+      co.endpoint_to_host = endpoint_to_host(in);
       compiled = compile(built.model, eps, co);
       status_.endpoints = eps.endpoints.size();
       for (const auto& e : compiled.errors) {

@@ -227,5 +227,24 @@ spec:
   EXPECT_LT(failsafe22, dispatch);
 }
 
+TEST(Compiler, EndpointToHostActionEndsTheWorkloadPathInInput) {
+  World w(kPods);
+  auto last_cali_rule = [&](CompileOptions::EndpointToHost a) {
+    CompileOptions o;
+    o.node = "node1";
+    o.endpoint_to_host = a;
+    auto c = compile(w.built.model, w.endpoints, o);
+    std::optional<nft::Verdict> v;
+    for (const auto& r : c.table.chain("input")->rules)
+      if (r.match.size() == 1 &&
+          r.match[0] == nft::Match{nft::IfNameMatch{nft::Dir::in, "cali*", false}})
+        if (auto* verdict = std::get_if<nft::Verdict>(&r.stmt.back())) v = *verdict;
+    return v;
+  };
+  EXPECT_EQ(last_cali_rule(CompileOptions::EndpointToHost::accept), nft::Verdict::accept());
+  EXPECT_EQ(last_cali_rule(CompileOptions::EndpointToHost::drop), nft::Verdict::drop());
+  EXPECT_EQ(last_cali_rule(CompileOptions::EndpointToHost::return_), std::nullopt);
+}
+
 }  // namespace
 }  // namespace podnet::policy

@@ -494,6 +494,21 @@ spec:
   expect("ext", "node", 8080, false);
 }
 
+// Workload to host: the workload's egress policy, then FelixConfiguration
+// defaultEndpointToHostAction (Accept unless set; the evaluator does not model Drop).
+TEST_F(PolicyEngineTraffic, WorkloadToHostFollowsDefaultEndpointToHostAction) {
+  apply(base_yaml());
+  expect("client", "node", 8080, true);
+  apply(base_yaml() + R"(---
+apiVersion: projectcalico.org/v3
+kind: FelixConfiguration
+metadata: {name: default}
+spec: {defaultEndpointToHostAction: Drop}
+)");
+  EXPECT_FALSE(tcp_connects(topo_->ns("client"), kNodeIp, 8080));
+  EXPECT_TRUE(tcp_connects(topo_->ns("client"), "10.244.0.10", 8080));  // forwarding unaffected
+}
+
 // preDNAT policy on the host endpoint sees the NodePort-like destination before the node's DNAT
 // rewrites it; applyOnForward policy sees forwarded traffic after it. Neither touches traffic
 // that does not enter through the host endpoint.
