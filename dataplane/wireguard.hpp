@@ -32,6 +32,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -95,6 +96,10 @@ std::vector<WireguardPeer> wireguard_peers(
 // status.wireguardPublicKey, `interface_ipv4` ("" = none) in spec.wireguard.interfaceIPv4Address.
 // Returns whether `node` changed (so the caller writes it back only then).
 bool publish_wireguard(conf::types::Node& node, const std::string& public_key,
+                       const std::string& interface_ipv4);
+// The same on the stored Node document, for store::modify's mutator: empty values remove the
+// fields (and an emptied spec.wireguard / status object), as Felix clears them when disabled.
+bool publish_wireguard(nlohmann::json& node_doc, const std::string& public_key,
                        const std::string& interface_ipv4);
 
 struct WireguardStats {

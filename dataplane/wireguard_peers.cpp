@@ -142,4 +142,38 @@ bool publish_wireguard(conf::types::Node& node, const std::string& public_key,
   return changed;
 }
 
+bool publish_wireguard(nlohmann::json& doc, const std::string& public_key,
+                       const std::string& interface_ipv4) {
+  if (!doc.is_object()) return false;
+  // Sets doc[outer][inner][key] to `value`, or removes it (and emptied parents) for "".
+  auto put = [&doc](const char* outer, const char* inner, const char* key,
+                    const std::string& value) {
+    auto* o = doc.contains(outer) && doc[outer].is_object() ? &doc[outer] : nullptr;
+    auto* in =
+        o && inner ? (o->contains(inner) && (*o)[inner].is_object() ? &(*o)[inner] : nullptr) : o;
+    auto* have = in && in->contains(key) ? &(*in)[key] : nullptr;
+    if (value.empty()) {
+      if (!have) return false;
+      in->erase(key);
+      if (inner && in->empty()) o->erase(inner);
+      if (o->empty()) doc.erase(outer);
+      return true;
+    }
+    if (have && have->is_string() && have->get<std::string>() == value) return false;
+    if (inner) {
+      doc[outer][inner][key] = value;
+    } else {
+      doc[outer][key] = value;
+    }
+    return true;
+  };
+  try {
+    bool a = put("status", nullptr, "wireguardPublicKey", public_key);
+    bool b = put("spec", "wireguard", "interfaceIPv4Address", interface_ipv4);
+    return a || b;
+  } catch (const nlohmann::json::exception&) {
+    return false;  // status/spec of the wrong type: validation rejects the document anyway
+  }
+}
+
 }  // namespace podnet::dataplane

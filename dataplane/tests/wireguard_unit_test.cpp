@@ -290,6 +290,20 @@ TEST(WireguardPeers, PublishReportsChanges) {
   EXPECT_FALSE(n.spec.wireguard);
 }
 
+TEST(WireguardPeers, PublishOnTheStoredDocument) {
+  auto doc = nlohmann::json::parse(R"({"apiVersion": "projectcalico.org/v3", "kind": "Node",
+      "metadata": {"name": "self"}, "spec": {"bgp": {"ipv4Address": "192.168.50.1/24"}}})");
+  EXPECT_TRUE(publish_wireguard(doc, "KEY", "10.244.1.1"));
+  EXPECT_EQ(doc["status"]["wireguardPublicKey"], "KEY");
+  EXPECT_EQ(doc["spec"]["wireguard"]["interfaceIPv4Address"], "10.244.1.1");
+  EXPECT_FALSE(publish_wireguard(doc, "KEY", "10.244.1.1"));
+  EXPECT_TRUE(publish_wireguard(doc, "", ""));
+  EXPECT_FALSE(doc.contains("status"));
+  EXPECT_FALSE(doc["spec"].contains("wireguard"));
+  EXPECT_EQ(doc["spec"]["bgp"]["ipv4Address"], "192.168.50.1/24");
+  EXPECT_FALSE(publish_wireguard(doc, "", ""));
+}
+
 TEST(WireguardConfigFrom, FelixSettingsAndInterfaceAddress) {
   conf::types::FelixConfiguration f;
   f.spec.wireguard_listening_port = 51999;
