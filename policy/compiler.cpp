@@ -526,7 +526,24 @@ CompileResult Compiler::run() {
   }
 
   // Assemble: sets, maps, base chains, endpoint chains, then the policy chains actually used.
-  for (auto& [name, s] : sets_) out_.table.sets.push_back(std::move(s));
+  // Like felix, only policies active on this node's endpoints are programmed (every policy is
+  // still rendered above, so a bad one is reported wherever it applies); only their sets too.
+  std::set<std::string> used_chains, used_sets;
+  for (const auto& c : out_.table.chains)
+    for (const auto& r : c.rules)
+      for (const auto& st : r.stmt)
+        if (auto* v = std::get_if<Verdict>(&st); v && v->kind == nft::VerdictKind::jump)
+          used_chains.insert(v->chain);
+  std::erase_if(policy_chains_, [&](const nft::Chain& c) { return !used_chains.count(c.name); });
+  for (const auto& c : policy_chains_)
+    for (const auto& r : c.rules)
+      for (const auto& m : r.match) {
+        if (auto* a = std::get_if<nft::AddrMatch>(&m); a && !a->values.set.empty())
+          used_sets.insert(a->values.set);
+        if (auto* n = std::get_if<nft::AddrProtoPortMatch>(&m)) used_sets.insert(n->set);
+      }
+  for (auto& [name, s] : sets_)
+    if (used_sets.count(name)) out_.table.sets.push_back(std::move(s));
   for (auto* m : {&from_wl, &to_wl, &from_hep, &to_hep, &fwd_hep, &pre_hep}) {
     if (m->name != "from-wl" && m->name != "to-wl" && m->elements.empty()) continue;
     m->elements = nft::normalized_elements(*m);
@@ -538,7 +555,7 @@ CompileResult Compiler::run() {
   for (auto& c : out_.table.chains) chains.push_back(std::move(c));
   for (auto& c : policy_chains_) chains.push_back(std::move(c));
   out_.table.chains = std::move(chains);
-  out_.policies = rendered_.size();
+  out_.policies = policy_chains_.size();
   for (const auto& c : out_.table.chains) out_.rules += c.rules.size();
   for (const auto& s : out_.table.sets) out_.elements += s.elements.size();
   return std::move(out_);

@@ -43,7 +43,7 @@ struct CompileError {
 struct CompileResult {
   nft::Table table;
   std::vector<CompileError> errors;  // policies left out, with why
-  std::size_t policies = 0;          // policies rendered (each once, whatever its endpoints)
+  std::size_t policies = 0;          // policy chains programmed (active on this node's endpoints)
   std::size_t local_endpoints = 0;   // workloads and host endpoints policed on this node
   std::size_t rules = 0, elements = 0;
 };

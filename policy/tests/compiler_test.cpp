@@ -94,9 +94,24 @@ TEST(Compiler, OnlyThisNodesEndpointsGetChains) {
   auto c = compile(w.built.model, w.endpoints, o);
   EXPECT_EQ(c.local_endpoints, 0u);
   EXPECT_TRUE(c.table.set("to-wl")->elements.empty());
-  // Selector sets still hold remote endpoints (they are matched by address).
-  ASSERT_NE(set_with_prefix(c.table, "s4-"), nullptr);
-  EXPECT_EQ(set_with_prefix(c.table, "s4-")->elements.size(), 1u);
+  // No local endpoint: the policy is not active here, so neither its chain nor its sets are
+  // programmed (it was still checked: no errors).
+  EXPECT_EQ(c.policies, 0u);
+  EXPECT_TRUE(c.errors.empty());
+  EXPECT_EQ(set_with_prefix(c.table, "s4-"), nullptr);
+  EXPECT_EQ(set_with_prefix(c.table, "n4-"), nullptr);
+  EXPECT_TRUE(nft::validate(c.table));
+  // A remote endpoint still fills the sets of a policy active here: the web pod on node1 is
+  // policed against db's address, wherever db runs.
+  std::string remote_db = kPods;
+  remote_db.replace(remote_db.find("nodeName: node1", remote_db.find("name: db")), 15,
+                    "nodeName: node2");
+  World w2(remote_db + kWebPolicy);
+  o.node = "node1";
+  auto c2 = compile(w2.built.model, w2.endpoints, o);
+  EXPECT_EQ(c2.local_endpoints, 2u);
+  ASSERT_NE(set_with_prefix(c2.table, "s4-"), nullptr);
+  EXPECT_EQ(set_with_prefix(c2.table, "s4-")->elements.size(), 1u);
 }
 
 TEST(Compiler, LabelChangeMovesOnlySetElements) {
