@@ -10,7 +10,9 @@
 //    one peer per other node that published a key — endpoint node IP : our port, allowed IPs =
 //    the prefixes routed to that node (blocks, borrowed /32s, tunnel addresses);
 //  - in the dedicated routing table (1 by default) `prefix dev wireguard.cali scope link` for
-//    every allowed IP, with our route protocol; routes of other protocols there are left alone;
+//    every allowed IP, and `throw prefix` for this node's own and non-peers' prefixes (a pod
+//    borrowed from a peer's block must not be caught by that block's route), with our route
+//    protocol; routes of other protocols there are left alone;
 //  - the rule `not fwmark M/M lookup <table>` at priority 99: everything but WireGuard's own
 //    (marked) UDP packets is looked up in the table first, and falls through to main when it
 //    has no route — so a node without a key stays reachable unencrypted.
@@ -92,6 +94,13 @@ std::vector<WireguardPeer> wireguard_peers(
     const std::vector<conf::types::Node>& nodes, const std::string& self,
     const std::map<std::string, std::vector<rib::Prefix>>& routed);
 
+// The prefixes that must not be caught by a covering peer route in the WireGuard table (Felix's
+// `throw` routes): this node's own (`routed[self]`: local blocks and addresses borrowed from
+// other nodes' blocks) and those of every node that is not a peer. Sorted, no duplicates.
+std::vector<rib::Prefix> wireguard_throw_prefixes(
+    const std::vector<WireguardPeer>& peers, const std::string& self,
+    const std::map<std::string, std::vector<rib::Prefix>>& routed);
+
 // What this node publishes: `public_key` (base64, "" = none/disabled) in
 // status.wireguardPublicKey, `interface_ipv4` ("" = none) in spec.wireguard.interfaceIPv4Address.
 // Returns whether `node` changed (so the caller writes it back only then).
@@ -136,6 +145,9 @@ class WireguardProgrammer {
   // nullopt: disabled (everything removed).
   void set_config(std::optional<WireguardConfig> cfg);
   void set_peers(std::vector<WireguardPeer> peers);
+  // `throw` routes in the table (wireguard_throw_prefixes); a prefix that is also a peer's
+  // allowed IP is routed to the peer.
+  void set_throw_prefixes(std::vector<rib::Prefix> prefixes);
   // Called after a pass whenever this node's public key changed (base64; "" when disabled).
   void on_public_key(std::function<void(const std::string&)> cb);
 
@@ -169,6 +181,7 @@ class WireguardProgrammer {
   // What was last enabled, so a disable knows which device/table/rule to remove.
   std::optional<WireguardConfig> last_;
   std::vector<WireguardPeer> peers_;
+  std::vector<rib::Prefix> throws_;
   std::optional<wg::Key> key_;  // the key this process put on the device
   std::string public_key_;
   std::function<void(const std::string&)> on_key_;

@@ -60,12 +60,12 @@ void append_device_route(std::vector<uint8_t>& buf, uint32_t seq, const rib::Pre
   r.rtm_dst_len = prefix.length();
   r.rtm_table = table < 256 ? static_cast<uint8_t>(table) : static_cast<uint8_t>(RT_TABLE_UNSPEC);
   r.rtm_protocol = protocol;
-  r.rtm_scope = RT_SCOPE_LINK;
-  r.rtm_type = RTN_UNICAST;
+  r.rtm_scope = ifindex ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
+  r.rtm_type = ifindex ? RTN_UNICAST : RTN_THROW;
   b.begin(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, seq, r);
   b.attr_bytes(RTA_DST, prefix.bytes());
   b.attr_u32(RTA_TABLE, table);
-  b.attr_u32(RTA_OIF, static_cast<uint32_t>(ifindex));
+  if (ifindex) b.attr_u32(RTA_OIF, static_cast<uint32_t>(ifindex));
   b.end();
 }
 

@@ -30,7 +30,9 @@ void append_rule_dump(std::vector<uint8_t>& buf, uint32_t seq, uint8_t family);
 // A table-lookup rule from a dump; nullopt for other actions (blackhole, goto...).
 std::optional<Rule> parse_rule(const nlmsghdr& h);
 
-// RTM_NEWROUTE (create or replace): `prefix dev ifindex scope link proto <protocol> table T`.
+// RTM_NEWROUTE (create or replace): `prefix dev ifindex scope link proto <protocol> table T`;
+// with ifindex 0, `throw prefix proto <protocol> table T` (the lookup leaves the table and goes
+// on with the next rule, so a covering WireGuard route does not catch the prefix).
 void append_device_route(std::vector<uint8_t>& buf, uint32_t seq, const rib::Prefix& prefix,
                          int ifindex, uint32_t table, uint8_t protocol);
 

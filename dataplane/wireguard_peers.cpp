@@ -123,6 +123,20 @@ std::vector<WireguardPeer> wireguard_peers(
   return out;
 }
 
+std::vector<rib::Prefix> wireguard_throw_prefixes(
+    const std::vector<WireguardPeer>& peers, const std::string& self,
+    const std::map<std::string, std::vector<rib::Prefix>>& routed) {
+  std::vector<rib::Prefix> out;
+  for (const auto& [node, prefixes] : routed) {
+    bool peer = std::any_of(peers.begin(), peers.end(),
+                            [&](const WireguardPeer& p) { return p.node == node; });
+    if (node == self || !peer) out.insert(out.end(), prefixes.begin(), prefixes.end());
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 bool publish_wireguard(conf::types::Node& node, const std::string& public_key,
                        const std::string& interface_ipv4) {
   bool changed = false;

@@ -64,6 +64,14 @@ void WireguardProgrammer::set_peers(std::vector<WireguardPeer> peers) {
   schedule();
 }
 
+void WireguardProgrammer::set_throw_prefixes(std::vector<rib::Prefix> prefixes) {
+  std::sort(prefixes.begin(), prefixes.end());
+  prefixes.erase(std::unique(prefixes.begin(), prefixes.end()), prefixes.end());
+  if (prefixes == throws_) return;
+  throws_ = std::move(prefixes);
+  schedule();
+}
+
 void WireguardProgrammer::on_public_key(std::function<void(const std::string&)> cb) {
   on_key_ = std::move(cb);
 }
@@ -307,11 +315,15 @@ Status WireguardProgrammer::converge_peers(const WireguardConfig& cfg) {
 
 Status WireguardProgrammer::converge_routes(const WireguardConfig* cfg, int ifindex) {
   const WireguardConfig& c = cfg ? *cfg : (last_ ? *last_ : WireguardConfig{});
-  std::set<rib::Prefix> want;
+  // prefix -> the device's ifindex, or 0 for a throw route.
+  std::map<rib::Prefix, int> want;
   if (cfg) {
+    for (const auto& p : throws_) {
+      if (p.family() == rib::Family::v4) want[p] = 0;
+    }
     for (const auto& p : peers_) {
       for (const auto& a : p.allowed_ips) {
-        if (a.family() == rib::Family::v4) want.insert(a);
+        if (a.family() == rib::Family::v4) want[a] = ifindex;
       }
     }
   }
@@ -324,8 +336,11 @@ Status WireguardProgrammer::converge_routes(const WireguardConfig* cfg, int ifin
   for (const auto& m : *routes) {
     auto r = wg::parse_device_route(m.header());
     if (!r || r->table != c.routing_table || r->protocol != c.protocol) continue;
-    if (want.count(r->prefix) && r->ifindex == ifindex && !r->gateway && r->type == RTN_UNICAST &&
-        r->metric == 0) {
+    auto w = want.find(r->prefix);
+    bool right =
+        w != want.end() && r->metric == 0 && !r->gateway &&
+        (w->second ? r->type == RTN_UNICAST && r->ifindex == w->second : r->type == RTN_THROW);
+    if (right) {
       good.insert(r->prefix);
       continue;
     }
@@ -338,10 +353,10 @@ Status WireguardProgrammer::converge_routes(const WireguardConfig* cfg, int ifin
       ++stats_.routes_removed;
     }
   }
-  for (const auto& p : want) {
+  for (const auto& [p, dev] : want) {
     if (good.count(p)) continue;
     buf.clear();
-    wg::append_device_route(buf, ch_.next_seq(), p, ifindex, c.routing_table, c.protocol);
+    wg::append_device_route(buf, ch_.next_seq(), p, dev, c.routing_table, c.protocol);
     if (auto res = ch_.call(buf); !res) {
       note(first, nl_error("adding route " + p.to_string(), res.error()));
     } else {

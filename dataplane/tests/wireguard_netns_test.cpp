@@ -112,9 +112,12 @@ class WireguardLabTest : public ::testing::Test {
       publish_wireguard(n, it == progs_.end() ? "" : it->second->public_key(), s->wg_ip);
       nodes.push_back(n);
     }
-    std::map<std::string, std::vector<rib::Prefix>> routed = {{kA.name, {pfx(kA.block)}},
-                                                              {kB.name, {pfx(kB.block)}}};
-    return wireguard_peers(nodes, self.name, routed);
+    return wireguard_peers(nodes, self.name, routed());
+  }
+
+  // What IPAM would say each node originates.
+  static std::map<std::string, std::vector<rib::Prefix>> routed() {
+    return {{kA.name, {pfx(kA.block)}}, {kB.name, {pfx(kB.block)}}};
   }
 
   std::string on(const Side& s, const std::string& cmd) {
@@ -127,7 +130,9 @@ class WireguardLabTest : public ::testing::Test {
       ASSERT_TRUE(reconcile(*s)) << progs_.at(s->which)->stats().error;
     }
     for (const Side* s : {&kA, &kB}) {
-      progs_.at(s->which)->set_peers(peers_for(*s));
+      auto peers = peers_for(*s);
+      progs_.at(s->which)->set_throw_prefixes(wireguard_throw_prefixes(peers, s->name, routed()));
+      progs_.at(s->which)->set_peers(std::move(peers));
       ASSERT_TRUE(reconcile(*s)) << progs_.at(s->which)->stats().error;
     }
   }
@@ -160,6 +165,7 @@ TEST_F(WireguardLabTest, EncryptsPodTrafficAdoptsOnRestartAndTurnsOff) {
   EXPECT_NE(table.find("10.244.2.0/26 dev " + wga + " proto bird scope link"), std::string::npos)
       << table;
   EXPECT_NE(table.find("10.244.2.1 dev " + wga), std::string::npos) << table;
+  EXPECT_NE(table.find("throw 10.244.1.0/26 proto bird"), std::string::npos) << table;
 
   // wg (wireguard-tools, over the same UAPI socket) sees the peer.
   std::string show = on(kA, "wg show " + wga);

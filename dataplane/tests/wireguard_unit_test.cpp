@@ -159,6 +159,16 @@ TEST(WireguardNetlink, DeviceRouteIsScopeLinkInTheTable) {
   EXPECT_EQ(d->table, 1u);
   EXPECT_EQ(d->ifindex, 42);
   EXPECT_FALSE(d->gateway);
+  EXPECT_EQ(d->type, RTN_UNICAST);
+
+  buf.clear();
+  wg::append_device_route(buf, 4, pfx("10.244.2.9/32"), 0, 1, 12);
+  msgs = nl::messages(buf);
+  ASSERT_EQ(msgs.size(), 1u);
+  d = wg::parse_device_route(*msgs[0]);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->type, RTN_THROW);
+  EXPECT_FALSE(nl::Attrs::of(*msgs[0], sizeof(rtmsg)).has(RTA_OIF));
 }
 
 TEST(WireguardGenl, SetDeviceCarriesTheUpdateAndReadsBack) {
@@ -271,6 +281,12 @@ TEST(WireguardPeers, OnlyOtherNodesWithAUniqueKeyAndAnAddress) {
   EXPECT_EQ(
       peers[0].allowed_ips,
       (std::vector<rib::Prefix>{pfx("10.244.2.0/26"), pfx("10.244.2.1/32"), pfx("10.244.9.7/32")}));
+  // Throw routes: our own prefixes and those of every non-peer, not the peer's.
+  routed["self"] = {pfx("10.244.1.0/26"), pfx("10.244.2.9/32")};
+  EXPECT_EQ(
+      wireguard_throw_prefixes(peers, "self", routed),
+      (std::vector<rib::Prefix>{pfx("10.244.1.0/26"), pfx("10.244.2.9/32"), pfx("10.244.3.0/26")}));
+
   // Our own key claimed by another node as well: that node is not a peer either.
   nodes.push_back(node("thief", "192.168.50.8/24", ka));
   peers = wireguard_peers(nodes, "self", routed);
