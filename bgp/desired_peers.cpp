@@ -109,11 +109,17 @@ std::optional<std::string> resolve_secret(const BgpInputs& in,
   return std::nullopt;
 }
 
+// Calico's BIRD runs with BIRD's default `graceful restart aware`: every session advertises the
+// graceful restart capability with a 120 s restart time, so peers keep a node's routes while its
+// routing daemon restarts. maxRestartTime / nodeMeshMaxRestartTime change the time.
+constexpr uint16_t kDefaultRestartTime = 120;
+
 // The BGPPeer options every kind of target shares (confd's setPeerConfigFieldsFromV3Resource
 // and getNextHopMode). Needs p.peer_as and p.local_as set: legacy keepOriginalNextHop applies to
 // eBGP peers only.
 void apply_peer_options(const BGPPeer& bp, PeerConfig& p) {
   const auto& s = bp.spec;
+  p.graceful_restart_time = kDefaultRestartTime;
   if (s.ttl_security) p.ttl_security_hops = static_cast<uint8_t>(*s.ttl_security);
   if (!s.keepalive_time.empty()) {
     if (auto d = parse_go_duration_seconds(s.keepalive_time))
@@ -296,7 +302,7 @@ DesiredBgp desired_bgp(const BgpInputs& in) {
       else
         password_ok = false;
     }
-    std::optional<uint16_t> gr;
+    std::optional<uint16_t> gr = kDefaultRestartTime;
     if (global && !global->spec.node_mesh_max_restart_time.empty()) {
       auto d = parse_go_duration_seconds(global->spec.node_mesh_max_restart_time);
       if (d) gr = static_cast<uint16_t>(std::min<uint32_t>(*d, 4095));

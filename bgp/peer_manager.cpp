@@ -387,9 +387,9 @@ void PeerManager::set_restarting(bool restarting) {
   for (auto& p : peers_) p->session->set_restarting(restarting, true);
 }
 
-bool PeerManager::initial_sync_done() const {
+bool PeerManager::all_peers_synced() const {
   for (const auto& p : peers_) {
-    if (p->up && !p->eor_awaited.empty()) return false;
+    if (!p->up || !p->eor_awaited.empty()) return false;
   }
   return true;
 }

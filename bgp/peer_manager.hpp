@@ -71,9 +71,9 @@ class PeerManager : private SessionObserver {
   // State bit and the Forwarding State bit for every family (the daemon kept the kernel
   // routes of its previous run). The daemon clears it once initial_sync_done().
   void set_restarting(bool restarting);
-  // Every configured peer that is established has sent End-of-RIB for every family it
-  // negotiated (peers not established don't hold it up: the daemon bounds the wait).
-  bool initial_sync_done() const;
+  // Every configured peer is established and has sent End-of-RIB for every family it
+  // negotiated: a restarting speaker has re-learned all there is (the daemon bounds the wait).
+  bool all_peers_synced() const;
   // Time peers' stale routes are kept, after their session came back, for End-of-RIB.
   static constexpr int kStalePathSeconds = 360;
 

@@ -41,6 +41,12 @@ struct DaemonConfig {
     // bgp.staticRoutes: prefixes this node announces on its own (besides its IPAM blocks).
     std::vector<std::string> static_routes;
   } bgp;
+  // The node's dataplane besides BGP routes (Felix's part).
+  struct Dataplane {
+    bool overlay = true;  // dataplane.overlay: VXLAN/IPIP devices and the encapsulation choice
+    // dataplane.mtuFile: the pod MTU for the CNI plugin ("" = not written), as Calico's
+    std::string mtu_file = "/var/lib/calico/mtu";
+  } dataplane;
 
   std::string datastore_spec() const;  // "dir:PATH" or "etcd:URL,..." (what open_datastore takes)
 };

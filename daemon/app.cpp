@@ -112,7 +112,8 @@ Status App::start() {
   started_ = std::chrono::steady_clock::now();
   if (auto st = ensure_defaults(); !st) return st;
 
-  routing_ = std::make_unique<Routing>(io_, config_);
+  overlay_ = std::make_unique<Overlay>(io_, config_, *store_);
+  routing_ = std::make_unique<Routing>(io_, config_, &overlay_->planner());
   auto watch = store_->watch(io_, "", [this](const auto& events, bool initial) {
     auto changed = cache_.apply(events, initial);
     if (initial) {
@@ -134,8 +135,11 @@ Status App::start() {
                        w);
       }
     }
+    const bool overlay = initial || std::any_of(changed.begin(), changed.end(), Overlay::concerns);
+    if (overlay) overlay_->update(cache_);
     if (initial || std::any_of(changed.begin(), changed.end(), Routing::concerns))
       routing_->reconcile(cache_);
+    if (overlay && !initial) routing_->replan();
   });
   if (!watch) return make_error(watch.error().code, "watch datastore: " + watch.error().message);
   watch_ = std::move(watch.value());
@@ -167,10 +171,12 @@ void App::stop() {
 namespace {
 StatusSnapshot snapshot(const conf::DaemonConfig& config, const store::Datastore& store,
                         const HttpServer* health, const ResourceCache& cache,
-                        std::chrono::steady_clock::time_point started, const Routing* routing) {
+                        std::chrono::steady_clock::time_point started, const Routing* routing,
+                        const Overlay* overlay) {
   StatusSnapshot s;
   s.node_name = config.node_name;
   s.datastore = store.describe();
+  s.datastore_unavailable = store.unavailable_reason();
   s.control_socket = config.control_socket;
   s.health_listen = health ? health->local_address() : "";
   s.uptime_seconds =
@@ -178,6 +184,7 @@ StatusSnapshot snapshot(const conf::DaemonConfig& config, const store::Datastore
   s.pid = static_cast<long>(::getpid());
   s.cache = &cache;
   if (routing) s.bgp = routing->summary_json();
+  if (overlay) s.dataplane = overlay->status_json();
   return s;
 }
 }  // namespace
@@ -187,7 +194,7 @@ HttpResponse App::control(const HttpRequest& req) {
   auto [path, query] = split_target(req.target);
   if (path == "/v1/status" || path == "/status")
     return json_response(200, status_json(snapshot(config_, *store_, health_server_.get(), cache_,
-                                                   started_, routing_.get())));
+                                                   started_, routing_.get(), overlay_.get())));
   if (path == "/v1/peers") return json_response(200, routing_->peers_json());
   if (path == "/v1/routes") {
     auto routes = routing_->routes_json(query["prefix"], query["peer"]);
@@ -201,13 +208,19 @@ HttpResponse App::health(const HttpRequest& req) {
   if (req.method != "GET") return not_found(req);
   if (req.target == "/livez") return HttpResponse{200, "text/plain", "ok\n"};
   if (req.target == "/readyz") {
-    if (cache_.synced()) return HttpResponse{200, "text/plain", "ok\n"};
-    return HttpResponse{503, "text/plain", "datastore not in sync yet\n"};
+    if (!cache_.synced()) return HttpResponse{503, "text/plain", "datastore not in sync yet\n"};
+    // While the datastore is unreachable podnetd keeps every session and route as they are,
+    // but it is not ready: it cannot see changes.
+    if (auto why = store_->unavailable_reason())
+      return HttpResponse{503, "text/plain", "datastore unavailable: " + *why + "\n"};
+    if (auto why = overlay_->not_ready_reason())
+      return HttpResponse{503, "text/plain", "dataplane: " + *why + "\n"};
+    return HttpResponse{200, "text/plain", "ok\n"};
   }
   if (req.target == "/metrics")
     return HttpResponse{200, "text/plain; version=0.0.4",
                         metrics_text(snapshot(config_, *store_, health_server_.get(), cache_,
-                                              started_, routing_.get()))};
+                                              started_, routing_.get(), overlay_.get()))};
   return not_found(req);
 }
 

@@ -10,6 +10,7 @@
 #include "conf/daemon_config.hpp"
 #include "conf/result.hpp"
 #include "daemon/http_server.hpp"
+#include "daemon/overlay.hpp"
 #include "daemon/resource_cache.hpp"
 #include "daemon/routing.hpp"
 #include "ipam-sync/datastore.hpp"
@@ -42,6 +43,7 @@ class App {
   std::unique_ptr<HttpServer> control_server_;
   std::unique_ptr<HttpServer> health_server_;
   ResourceCache cache_;
+  std::unique_ptr<Overlay> overlay_;  // before routing_: its planner outlives the programmer
   std::unique_ptr<Routing> routing_;
   std::chrono::steady_clock::time_point started_;
 };

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "conf/decode.hpp"
 #include "conf/resource.hpp"
 #include "ipam-sync/datastore.hpp"
 
@@ -40,5 +41,19 @@ class ResourceCache {
   std::map<std::string, conf::Resource> resources_;  // key -> last good decoded resource
   std::map<std::string, Rejected> rejected_;         // key -> why its current value is refused
 };
+
+// Every cached resource of a kind (by plural) decoded to its typed struct; those that do not
+// decode are left out (the cache holds only validated resources, so that is rare).
+template <class T>
+std::vector<T> decode_all(const ResourceCache& cache, const std::string& plural) {
+  std::vector<T> out;
+  const std::string prefix = plural + "/";
+  for (auto it = cache.resources().lower_bound(prefix);
+       it != cache.resources().end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+    auto t = conf::decode<T>(it->second);
+    if (t) out.push_back(std::move(t.value()));
+  }
+  return out;
+}
 
 }  // namespace podnet::daemon

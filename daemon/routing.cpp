@@ -12,6 +12,8 @@
 #include "bgp/peer_manager.hpp"
 #include "conf/decode.hpp"
 #include "daemon/route_json.hpp"
+#include "dataplane/encap.hpp"
+#include "dataplane/kernel_probe.hpp"
 #include "dataplane/route_programmer.hpp"
 #include "ipam-sync/origination.hpp"
 #include "rib/rib.hpp"
@@ -19,18 +21,6 @@
 namespace podnet::daemon {
 
 namespace {
-
-template <class T>
-std::vector<T> decode_all(const ResourceCache& cache, const std::string& plural) {
-  std::vector<T> out;
-  const std::string prefix = plural + "/";
-  for (auto it = cache.resources().lower_bound(prefix);
-       it != cache.resources().end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
-    auto t = conf::decode<T>(it->second);
-    if (t) out.push_back(std::move(t.value()));
-  }
-  return out;
-}
 
 uint32_t parse_router_id(const std::string& s) {
   auto a = rib::Address::parse(s);
@@ -40,6 +30,11 @@ uint32_t parse_router_id(const std::string& s) {
 }
 
 }  // namespace
+
+// How long a restarted podnetd waits for its peers' End-of-RIB before removing the routes of
+// its previous run that were not re-learned (BIRD's `graceful restart wait` is 240 s; Calico
+// nodes reconnect within seconds).
+constexpr std::chrono::seconds kGracefulRestartWait{120};
 
 class Routing::KernelFilter : public rib::BestRouteObserver {
  public:
@@ -60,8 +55,9 @@ class Routing::KernelFilter : public rib::BestRouteObserver {
   const std::set<rib::Prefix>& borrowed_;
 };
 
-Routing::Routing(boost::asio::io_context& io, const conf::DaemonConfig& config)
-    : io_(io), config_(config) {
+Routing::Routing(boost::asio::io_context& io, const conf::DaemonConfig& config,
+                 const dataplane::encap::Planner* planner)
+    : io_(io), config_(config), planner_(planner) {
   for (const auto& s : config_.bgp.static_routes) {
     auto p = rib::Prefix::parse(s);
     if (p) static_routes_.push_back(*p);  // validated when the config was loaded
@@ -116,11 +112,26 @@ void Routing::reconcile(const ResourceCache& cache) {
     opt.local_asn = desired.speaker.local_as;
     rib_ = std::make_unique<rib::Rib>(opt);
     originated_.clear();
+    bool restarting = false;
     if (config_.kernel_routes.enabled) {
       dataplane::ProgrammerOptions po;
       po.protocol = static_cast<uint8_t>(config_.kernel_routes.protocol);
       po.table = static_cast<uint32_t>(config_.kernel_routes.table);
       po.metric = static_cast<uint32_t>(config_.kernel_routes.metric);
+      // Routes of ours already in the kernel: a previous run left them. Keep them forwarding
+      // while BGP re-learns (RFC 4724 restarting speaker) instead of flushing them now.
+      if (auto has = dataplane::kernel_has_routes(po.protocol, po.table); !has) {
+        spdlog::warn("kernel routes: {}", has.error().message);
+      } else {
+        restarting = *has;
+      }
+      po.hold_strays = restarting;
+      if (planner_) {
+        const dataplane::encap::Planner* planner = planner_;
+        po.rewrite = [planner](const rib::Prefix& p, const dataplane::RouteSpec& s) {
+          return planner->apply(p, s);
+        };
+      }
       programmer_ = std::make_unique<dataplane::RouteProgrammer>(io_, po);
       if (auto st = programmer_->start(); !st) {
         spdlog::error("kernel routes: {}; routes will not be programmed", st.error().message);
@@ -132,6 +143,14 @@ void Routing::reconcile(const ResourceCache& cache) {
       }
     }
     peers_ = std::make_unique<bgp::PeerManager>(io_, *rib_, desired.speaker);
+    if (restarting && programmer_) {
+      spdlog::info(
+          "bgp: graceful restart: keeping the previous run's kernel routes until every "
+          "peer has sent End-of-RIB (at most {} s)",
+          kGracefulRestartWait.count());
+      peers_->set_restarting(true);
+      watch_restart(std::chrono::steady_clock::now() + kGracefulRestartWait);
+    }
     spdlog::info("bgp: speaker AS {} router id {}.{}.{}.{} port {}, {} static route(s)",
                  desired.speaker.local_as, desired.speaker.router_id >> 24,
                  (desired.speaker.router_id >> 16) & 0xff, (desired.speaker.router_id >> 8) & 0xff,
@@ -190,7 +209,29 @@ void Routing::originate(const ResourceCache& cache) {
                  added, removed, originated_.size());
 }
 
+void Routing::replan() {
+  if (programmer_ && rib_) programmer_->load(*rib_);
+}
+
+void Routing::watch_restart(std::chrono::steady_clock::time_point deadline) {
+  if (!restart_timer_) restart_timer_ = std::make_unique<boost::asio::steady_timer>(io_);
+  restart_timer_->expires_after(std::chrono::milliseconds(500));
+  restart_timer_->async_wait([this, deadline](const boost::system::error_code& ec) {
+    if (ec || !peers_ || !programmer_) return;
+    const bool synced = peers_->all_peers_synced();
+    if (!synced && std::chrono::steady_clock::now() < deadline) return watch_restart(deadline);
+    const std::size_t held = programmer_->stats().strays_held;
+    spdlog::info(
+        "bgp: graceful restart done ({}): {} route(s) of the previous run not "
+        "re-learned are removed",
+        synced ? "every peer sent End-of-RIB" : "wait time over", held);
+    programmer_->release_strays();
+    peers_->set_restarting(false);
+  });
+}
+
 void Routing::shut_down(const std::string& why) {
+  if (restart_timer_) restart_timer_->cancel();
   if (peers_) {
     spdlog::info("bgp: stopping all sessions: {}", why);
     peers_->stop();

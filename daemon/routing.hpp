@@ -4,6 +4,8 @@
 // sessions whose configuration changed are touched.
 #pragma once
 
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <set>
@@ -17,9 +19,6 @@
 #include "daemon/resource_cache.hpp"
 #include "rib/prefix.hpp"
 
-namespace boost::asio {
-class io_context;
-}
 namespace podnet::rib {
 class Rib;
 }
@@ -28,13 +27,19 @@ class PeerManager;
 }
 namespace podnet::dataplane {
 class RouteProgrammer;
+namespace encap {
+class Planner;
 }
+}  // namespace podnet::dataplane
 
 namespace podnet::daemon {
 
 class Routing {
  public:
-  Routing(boost::asio::io_context& io, const conf::DaemonConfig& config);
+  // `planner` (may be null) turns BGP next hops that are nodes into the route the pool's
+  // encapsulation wants (direct, VXLAN, IPIP); it must outlive the Routing.
+  Routing(boost::asio::io_context& io, const conf::DaemonConfig& config,
+          const dataplane::encap::Planner* planner = nullptr);
   ~Routing();
 
   // True for keys whose change can alter the peering (nodes, bgpconfigurations, bgppeers,
@@ -42,6 +47,9 @@ class Routing {
   // reconcile() only then.
   static bool concerns(const std::string& key);
   void reconcile(const ResourceCache& cache);
+  // The planner's inputs changed (a pool's mode, a node's address or tunnel): every kernel
+  // route is derived again; only those that differ are sent to the kernel.
+  void replan();
   void stop();
 
   nlohmann::ordered_json summary_json() const;  // for /v1/status
@@ -53,11 +61,16 @@ class Routing {
 
  private:
   void shut_down(const std::string& why);
+  // Graceful restart as the restarting speaker: polls until every peer is back with its
+  // End-of-RIB (or kGracefulRestartWait ran out), then lets the kernel programmer delete the
+  // previous run's routes nobody re-announced and clears the Restart State bit.
+  void watch_restart(std::chrono::steady_clock::time_point deadline);
   // Recomputes the origination set (static routes + IPAM) and applies the difference to rib_.
   void originate(const ResourceCache& cache);
 
   boost::asio::io_context& io_;
   conf::DaemonConfig config_;
+  const dataplane::encap::Planner* planner_ = nullptr;
   std::vector<rib::Prefix> static_routes_;
   // What rib_ holds as locally originated, and whether each may be exported over BGP.
   std::map<rib::Prefix, bool> originated_;
@@ -74,6 +87,7 @@ class Routing {
   std::set<rib::Prefix> borrowed_;
   std::unique_ptr<rib::Rib> rib_;
   std::unique_ptr<bgp::PeerManager> peers_;
+  std::unique_ptr<boost::asio::steady_timer> restart_timer_;
 };
 
 }  // namespace podnet::daemon

@@ -18,6 +18,8 @@ nlohmann::ordered_json status_json(const StatusSnapshot& s) {
   auto& ds = j["datastore"];
   ds["spec"] = s.datastore;
   ds["synced"] = s.cache->synced();
+  ds["available"] = !s.datastore_unavailable.has_value();
+  if (s.datastore_unavailable) ds["unavailableReason"] = *s.datastore_unavailable;
   ds["revision"] = s.cache->revision();
   ds["resources"] = s.cache->resources().size();
   auto rejected = nlohmann::ordered_json::array();
@@ -29,6 +31,7 @@ nlohmann::ordered_json status_json(const StatusSnapshot& s) {
     kinds.push_back({{"kind", kind->kind}, {"apiVersion", kind->api_version}, {"count", n}});
   j["resources"] = kinds;
   if (!s.bgp.is_null()) j["bgp"] = s.bgp;
+  if (!s.dataplane.is_null()) j["dataplane"] = s.dataplane;
   return j;
 }
 
@@ -62,6 +65,8 @@ std::string metrics_text(const StatusSnapshot& s) {
   out += fmt::format("podnet_datastore_revision {}\n", s.cache->revision());
   gauge("podnet_datastore_synced", "1 once the datastore snapshot has been loaded.");
   out += fmt::format("podnet_datastore_synced {}\n", s.cache->synced() ? 1 : 0);
+  gauge("podnet_datastore_available", "0 while the datastore cannot be reached.");
+  out += fmt::format("podnet_datastore_available {}\n", s.datastore_unavailable ? 0 : 1);
   out +=
       "# HELP podnet_datastore_events_total Datastore watch events applied.\n"
       "# TYPE podnet_datastore_events_total counter\n";

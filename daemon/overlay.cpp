@@ -1,0 +1,228 @@
+#include "daemon/overlay.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "conf/types/ipam.hpp"
+#include "conf/types/routing.hpp"
+#include "dataplane/interfaces.hpp"
+#include "dataplane/ipip_programmer.hpp"
+#include "dataplane/mtu.hpp"
+#include "dataplane/vxlan_programmer.hpp"
+#include "ipam-sync/allocator.hpp"
+#include "ipam-sync/resource_ops.hpp"
+
+namespace podnet::daemon {
+
+namespace {
+
+using conf::types::FelixConfiguration;
+using conf::types::IPPool;
+using conf::types::Node;
+namespace encap = dataplane::encap;
+
+std::optional<rib::Address> node_ipv4(const Node& n) {
+  if (!n.spec.bgp || n.spec.bgp->ipv4_address.empty()) return std::nullopt;
+  const std::string& a = n.spec.bgp->ipv4_address;
+  auto ip = rib::Address::parse(a.substr(0, a.find('/')));
+  if (!ip) return std::nullopt;
+  return *ip;
+}
+
+}  // namespace
+
+Overlay::Overlay(boost::asio::io_context& io, const conf::DaemonConfig& config,
+                 store::Datastore& store)
+    : io_(io), config_(config), store_(store) {}
+
+Overlay::~Overlay() = default;
+
+bool Overlay::concerns(const std::string& key) {
+  for (const char* p : {"nodes/", "ippools/", "felixconfigurations/"})
+    if (key.rfind(p, 0) == 0) return true;
+  return false;
+}
+
+bool Overlay::update(const ResourceCache& cache) {
+  const auto nodes = decode_all<Node>(cache, "nodes");
+  const auto pool_resources = decode_all<IPPool>(cache, "ippools");
+  FelixConfiguration felix;
+  for (auto& f : decode_all<FelixConfiguration>(cache, "felixconfigurations"))
+    if (f.metadata.name == "default") felix = f;
+
+  std::vector<Error> errors;
+  std::vector<encap::Pool> pools = encap::pools_from(pool_resources, &errors);
+  for (const auto& e : errors) spdlog::warn("overlay: {}", e.message);
+
+  const Node* self = nullptr;
+  std::vector<encap::RemoteNode> remotes;
+  for (const auto& n : nodes) {
+    if (n.metadata.name == config_.node_name) {
+      self = &n;
+      continue;
+    }
+    if (auto r = encap::remote_from(n)) remotes.push_back(std::move(*r));
+  }
+
+  // This node and the interface holding its address (the VXLAN parent, the direct routes' dev).
+  std::optional<encap::LocalNode> local;
+  local_interface_.clear();
+  if (self) {
+    if (auto ip = node_ipv4(*self)) {
+      if (auto ifs = dataplane::list_interfaces()) {
+        if (const auto* i = dataplane::interface_with_address(*ifs, *ip))
+          local_interface_ = i->name;
+      }
+      if (auto l = encap::local_from(*self, local_interface_)) local = std::move(*l);
+    }
+  }
+  planner_.set_pools(pools);
+  planner_.set_local(local);
+  planner_.set_remote_nodes(remotes);
+
+  // MTU: what the pods get, for the CNI plugin; the tunnel devices get theirs.
+  const dataplane::mtu::Encaps encaps = dataplane::mtu::encaps_from(pools, felix);
+  const dataplane::mtu::TunnelMtus configured = dataplane::mtu::configured_from(felix);
+  uint32_t host = dataplane::mtu::kFallbackHostMtu;
+  if (auto h = dataplane::mtu::detect_host_mtu(felix.spec.mtu_iface_pattern)) {
+    host = h->mtu;
+    mtu_error_.clear();
+  } else {
+    mtu_error_ = h.error().message;
+  }
+  const dataplane::mtu::TunnelMtus tunnels = dataplane::mtu::resolve(host, configured);
+  const uint32_t pod = dataplane::mtu::pod_mtu(host, encaps, configured);
+  if (pod != pod_mtu_ && !config_.dataplane.mtu_file.empty()) {
+    if (auto st = dataplane::mtu::write_mtu_file(config_.dataplane.mtu_file, pod); !st) {
+      spdlog::warn("mtu: {}", st.error().message);
+    } else {
+      spdlog::info("mtu: pods get {} (host {}), written to {}", pod, host,
+                   config_.dataplane.mtu_file);
+    }
+  }
+  pod_mtu_ = pod;
+
+  if (config_.dataplane.overlay) {
+    update_vxlan(self, felix, tunnels.vxlan, encaps.vxlan);
+    update_ipip(self, tunnels.ipip, encaps.ipip);
+  }
+  return true;
+}
+
+void Overlay::update_vxlan(const Node* self, const FelixConfiguration& felix, uint32_t mtu,
+                           bool wanted) {
+  if (!wanted || !self) {
+    if (vxlan_) vxlan_->set_config(std::nullopt);
+    vxlan_error_.clear();
+    return;
+  }
+  if (self->spec.ipv4_vxlan_tunnel_addr.empty()) {
+    allocate_vxlan_address(*self);
+    return;  // the Node update comes back through the watch
+  }
+  auto cfg = dataplane::vxlan_config_from(*self, static_cast<uint32_t>(felix.spec.vxlan_vni),
+                                          static_cast<uint16_t>(felix.spec.vxlan_port), mtu);
+  if (!cfg) {
+    if (vxlan_error_ != cfg.error().message) spdlog::warn("vxlan: {}", cfg.error().message);
+    vxlan_error_ = cfg.error().message;
+    return;
+  }
+  vxlan_error_.clear();
+  if (!vxlan_) {
+    vxlan_ = std::make_unique<dataplane::VxlanProgrammer>(io_);
+    vxlan_->set_config(*cfg);
+    vxlan_->set_remote_nodes(dataplane::vxlan_peers(planner_.remote_nodes()));
+    if (auto st = vxlan_->start(); !st) spdlog::warn("vxlan: {}", st.error().message);
+    return;
+  }
+  vxlan_->set_config(*cfg);
+  vxlan_->set_remote_nodes(dataplane::vxlan_peers(planner_.remote_nodes()));
+}
+
+void Overlay::allocate_vxlan_address(const Node& self) {
+  // As calico-node's tunnel address allocation: one address from a VXLAN pool, under a handle
+  // named after the node, recorded as a tunnel (allowedUses: Tunnel) allocation.
+  std::vector<std::string> vxlan_pools;
+  for (const auto& p : planner_.pools())
+    if (p.vxlan != encap::Mode::never && p.cidr.family() == rib::Family::v4)
+      vxlan_pools.push_back(p.cidr.to_string());
+  ipam::AssignRequest req;
+  req.node = self.metadata.name;
+  req.handle = "vxlan-tunnel-addr-" + self.metadata.name;
+  req.type = "vxlanTunnelAddress";
+  req.pools = vxlan_pools;
+  ipam::Allocator allocator(store_);
+  auto a = allocator.auto_assign(req);
+  if (!a) {
+    if (last_allocation_error_ != a.error().message)
+      spdlog::error("vxlan: no tunnel address for node {}: {}", self.metadata.name,
+                    a.error().message);
+    last_allocation_error_ = a.error().message;
+    return;
+  }
+  last_allocation_error_.clear();
+  const std::string address = a->address;
+  auto written = store::modify(store_, "nodes/" + self.metadata.name, [&](nlohmann::json& doc) {
+    doc["spec"]["ipv4VXLANTunnelAddr"] = address;
+    return ok_status();
+  });
+  if (!written) {
+    spdlog::error("vxlan: writing tunnel address {} to node {}: {}", address, self.metadata.name,
+                  written.error().message);
+    return;
+  }
+  spdlog::info("vxlan: tunnel address {} allocated from block {} for node {}", address, a->block,
+               self.metadata.name);
+}
+
+void Overlay::update_ipip(const Node* self, uint32_t mtu, bool wanted) {
+  if (!wanted) {
+    if (ipip_) (void)ipip_->set_config(std::nullopt);
+    ipip_unavailable_.reset();
+    return;
+  }
+  if (!ipip_) {
+    ipip_ = std::make_unique<dataplane::IpipProgrammer>();
+    if (auto st = ipip_->start(); !st) spdlog::warn("ipip: {}", st.error().message);
+    if (auto why = ipip_->unavailable_reason())
+      spdlog::error("ipip: a pool uses IPIP but {}", *why);
+  }
+  ipip_unavailable_ = ipip_->unavailable_reason();
+  if (ipip_unavailable_ || !self || !self->spec.bgp) return;
+  dataplane::IpipConfig cfg;
+  cfg.mtu = mtu;
+  const std::string& t = self->spec.bgp->ipv4_ipip_tunnel_addr;
+  if (auto ip = rib::Address::parse(t.substr(0, t.find('/')))) cfg.tunnel_ip = *ip;
+  if (auto st = ipip_->set_config(cfg); !st) spdlog::warn("ipip: {}", st.error().message);
+}
+
+std::optional<std::string> Overlay::not_ready_reason() const {
+  if (ipip_unavailable_) return "a pool uses IPIP but " + *ipip_unavailable_;
+  return std::nullopt;
+}
+
+nlohmann::ordered_json Overlay::status_json() const {
+  nlohmann::ordered_json j;
+  j["podMTU"] = pod_mtu_;
+  j["interface"] = local_interface_;
+  auto pools = nlohmann::ordered_json::array();
+  for (const auto& p : planner_.pools())
+    pools.push_back({{"cidr", p.cidr.to_string()},
+                     {"ipipMode", encap::mode_name(p.ipip)},
+                     {"vxlanMode", encap::mode_name(p.vxlan)}});
+  j["pools"] = pools;
+  if (vxlan_) {
+    const auto st = vxlan_->stats();
+    j["vxlan"] = {{"deviceReady", st.device_ready},
+                  {"neighbours", st.neighbours},
+                  {"error", st.error.empty() ? vxlan_error_ : st.error}};
+  } else if (!vxlan_error_.empty()) {
+    j["vxlan"] = {{"deviceReady", false}, {"error", vxlan_error_}};
+  }
+  if (ipip_unavailable_) j["ipip"] = {{"available", false}, {"reason", *ipip_unavailable_}};
+  if (!mtu_error_.empty()) j["mtuError"] = mtu_error_;
+  return j;
+}
+
+}  // namespace podnet::daemon

@@ -1,0 +1,67 @@
+// The overlay half of podnetd's dataplane, driven from the datastore: which way each route to
+// another node goes (encap::Planner, read by the kernel route programmer), the VXLAN device and
+// its per-node neighbour/FDB entries, the IPIP device (or why this kernel cannot have one), and
+// the pod MTU file the CNI plugin reads. A node that needs a VXLAN tunnel address and has none
+// gets one from IPAM (allowedUses Tunnel), written back to its Node as calico-node does.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "conf/daemon_config.hpp"
+#include "daemon/resource_cache.hpp"
+#include "dataplane/encap.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+namespace podnet::store {
+class Datastore;
+}
+namespace podnet::dataplane {
+class VxlanProgrammer;
+class IpipProgrammer;
+}  // namespace podnet::dataplane
+
+namespace podnet::daemon {
+
+class Overlay {
+ public:
+  Overlay(boost::asio::io_context& io, const conf::DaemonConfig& config, store::Datastore& store);
+  ~Overlay();
+
+  // Nodes, IP pools and FelixConfiguration shape the overlay.
+  static bool concerns(const std::string& key);
+  // Recomputes everything from the cache. Returns true when the route plan may have changed
+  // (the routing side then re-derives its kernel routes through planner()).
+  bool update(const ResourceCache& cache);
+
+  const dataplane::encap::Planner& planner() const { return planner_; }
+  // Set while a pool asks for IPIP and this kernel has no ipip support: /readyz and status.
+  std::optional<std::string> not_ready_reason() const;
+  nlohmann::ordered_json status_json() const;
+
+ private:
+  void update_vxlan(const conf::types::Node* self, const conf::types::FelixConfiguration& felix,
+                    uint32_t mtu, bool wanted);
+  void update_ipip(const conf::types::Node* self, uint32_t mtu, bool wanted);
+  void allocate_vxlan_address(const conf::types::Node& self);
+
+  boost::asio::io_context& io_;
+  conf::DaemonConfig config_;
+  store::Datastore& store_;
+  dataplane::encap::Planner planner_;
+  std::unique_ptr<dataplane::VxlanProgrammer> vxlan_;
+  std::unique_ptr<dataplane::IpipProgrammer> ipip_;
+  std::optional<std::string> ipip_unavailable_;
+  std::string local_interface_;
+  uint32_t pod_mtu_ = 0;
+  std::string mtu_error_;
+  std::string vxlan_error_;
+  std::string last_allocation_error_;
+};
+
+}  // namespace podnet::daemon
