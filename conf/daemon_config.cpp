@@ -112,6 +112,8 @@ const std::vector<Setting>& settings() {
                      kernel_routes.metric),
       PODNET_SETTING("dataplane.overlay", schema::boolean(), dataplane.overlay),
       PODNET_SETTING("dataplane.mtuFile", schema::str(), dataplane.mtu_file),
+      PODNET_SETTING("policy.enabled", schema::boolean(), policy.enabled),
+      PODNET_SETTING("natOutgoing", schema::boolean(), nat_outgoing),
       PODNET_SETTING("bgp.enabled", schema::boolean(), bgp.enabled),
       PODNET_SETTING("bgp.routerId", schema::str().check(check_ipv4), bgp.router_id),
       PODNET_SETTING("bgp.holdTime", schema::integer().range(0, 65535).check(check_hold_time),

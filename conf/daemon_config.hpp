@@ -47,6 +47,13 @@ struct DaemonConfig {
     // dataplane.mtuFile: the pod MTU for the CNI plugin ("" = not written), as Calico's
     std::string mtu_file = "/var/lib/calico/mtu";
   } dataplane;
+  // Network policy in nftables (table inet podnet). Off by default until workloads are wired by
+  // podnet's CNI plugin: with it on, traffic of cali* interfaces without a Pod resource is
+  // dropped, as Felix drops traffic of unknown workload interfaces.
+  struct Policy {
+    bool enabled = false;  // policy.enabled
+  } policy;
+  bool nat_outgoing = true;  // natOutgoing: NAT outgoing for pools with natOutgoing (podnet-nat)
 
   std::string datastore_spec() const;  // "dir:PATH" or "etcd:URL,..." (what open_datastore takes)
 };

@@ -114,6 +114,7 @@ Status App::start() {
 
   overlay_ = std::make_unique<Overlay>(io_, config_, *store_);
   routing_ = std::make_unique<Routing>(io_, config_, &overlay_->planner());
+  filtering_ = std::make_unique<Filtering>(io_, config_);
   auto watch = store_->watch(io_, "", [this](const auto& events, bool initial) {
     auto changed = cache_.apply(events, initial);
     if (initial) {
@@ -140,6 +141,10 @@ Status App::start() {
     if (initial || std::any_of(changed.begin(), changed.end(), Routing::concerns))
       routing_->reconcile(cache_);
     if (overlay && !initial) routing_->replan();
+    if (initial || std::any_of(changed.begin(), changed.end(), Filtering::concerns_nat))
+      filtering_->update_nat(cache_);
+    if (initial || std::any_of(changed.begin(), changed.end(), Filtering::concerns_policy))
+      filtering_->update_policy(cache_);
   });
   if (!watch) return make_error(watch.error().code, "watch datastore: " + watch.error().message);
   watch_ = std::move(watch.value());
@@ -172,7 +177,7 @@ namespace {
 StatusSnapshot snapshot(const conf::DaemonConfig& config, const store::Datastore& store,
                         const HttpServer* health, const ResourceCache& cache,
                         std::chrono::steady_clock::time_point started, const Routing* routing,
-                        const Overlay* overlay) {
+                        const Overlay* overlay, const Filtering* filtering) {
   StatusSnapshot s;
   s.node_name = config.node_name;
   s.datastore = store.describe();
@@ -185,6 +190,7 @@ StatusSnapshot snapshot(const conf::DaemonConfig& config, const store::Datastore
   s.cache = &cache;
   if (routing) s.bgp = routing->summary_json();
   if (overlay) s.dataplane = overlay->status_json();
+  if (filtering) s.filtering = filtering->status_json();
   return s;
 }
 }  // namespace
@@ -193,8 +199,9 @@ HttpResponse App::control(const HttpRequest& req) {
   if (req.method != "GET") return not_found(req);
   auto [path, query] = split_target(req.target);
   if (path == "/v1/status" || path == "/status")
-    return json_response(200, status_json(snapshot(config_, *store_, health_server_.get(), cache_,
-                                                   started_, routing_.get(), overlay_.get())));
+    return json_response(
+        200, status_json(snapshot(config_, *store_, health_server_.get(), cache_, started_,
+                                  routing_.get(), overlay_.get(), filtering_.get())));
   if (path == "/v1/peers") return json_response(200, routing_->peers_json());
   if (path == "/v1/routes") {
     auto routes = routing_->routes_json(query["prefix"], query["peer"]);
@@ -218,9 +225,10 @@ HttpResponse App::health(const HttpRequest& req) {
     return HttpResponse{200, "text/plain", "ok\n"};
   }
   if (req.target == "/metrics")
-    return HttpResponse{200, "text/plain; version=0.0.4",
-                        metrics_text(snapshot(config_, *store_, health_server_.get(), cache_,
-                                              started_, routing_.get(), overlay_.get()))};
+    return HttpResponse{
+        200, "text/plain; version=0.0.4",
+        metrics_text(snapshot(config_, *store_, health_server_.get(), cache_, started_,
+                              routing_.get(), overlay_.get(), filtering_.get()))};
   return not_found(req);
 }
 

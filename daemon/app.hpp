@@ -9,6 +9,7 @@
 
 #include "conf/daemon_config.hpp"
 #include "conf/result.hpp"
+#include "daemon/filtering.hpp"
 #include "daemon/http_server.hpp"
 #include "daemon/overlay.hpp"
 #include "daemon/resource_cache.hpp"
@@ -45,6 +46,7 @@ class App {
   ResourceCache cache_;
   std::unique_ptr<Overlay> overlay_;  // before routing_: its planner outlives the programmer
   std::unique_ptr<Routing> routing_;
+  std::unique_ptr<Filtering> filtering_;
   std::chrono::steady_clock::time_point started_;
 };
 

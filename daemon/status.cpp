@@ -32,6 +32,7 @@ nlohmann::ordered_json status_json(const StatusSnapshot& s) {
   j["resources"] = kinds;
   if (!s.bgp.is_null()) j["bgp"] = s.bgp;
   if (!s.dataplane.is_null()) j["dataplane"] = s.dataplane;
+  if (!s.filtering.is_null()) j["filtering"] = s.filtering;
   return j;
 }
 

@@ -22,6 +22,7 @@ struct StatusSnapshot {
   long pid = 0;
   const ResourceCache* cache = nullptr;
   nlohmann::ordered_json dataplane;  // Overlay::status_json()
+  nlohmann::ordered_json filtering;  // Filtering::status_json(): policy and NAT outgoing
   nlohmann::ordered_json bgp;        // Routing::summary_json(), null when routing is not wired
 };
 

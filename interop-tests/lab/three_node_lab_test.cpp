@@ -218,5 +218,48 @@ TEST_F(ThreeNodeLab, SigkillAndRestartLosesNoPacket) {
   EXPECT_NE(daemons.at("node2").err().find("graceful restart: keeping"), std::string::npos);
 }
 
+// A pool switched to VXLAN while running: each podnetd gets a tunnel address from IPAM (written
+// back to its Node), creates vxlan.calico, and moves its routes to other nodes' blocks onto it;
+// pods keep reaching each other; back to Never, the routes go direct again and the device goes.
+TEST_F(ThreeNodeLab, PoolSwitchedToVxlanAndBackLive) {
+  ASSERT_TRUE(wait_until([&] { return !kernel_route("node1", "10.244.2.0/26").is_null(); }, 60s));
+  auto set_mode = [&](const char* mode) {
+    auto r = ctl(
+        {"patch", "ippool", "pods", "-p", fmt::format(R"({{"spec":{{"vxlanMode":"{}"}}}})", mode)});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  };
+  ASSERT_NO_FATAL_FAILURE(set_mode("Always"));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        for (int i = 1; i <= 3; ++i) {
+          auto n = ctl({"get", "node", node(i), "-o", "json"});
+          auto j = nlohmann::json::parse(n.out, nullptr, false);
+          if (j.is_discarded() || j["spec"].value("ipv4VXLANTunnelAddr", "").empty()) return false;
+        }
+        auto r = kernel_route("node1", "10.244.2.0/26");
+        return !r.is_null() && r.value("dev", "") == "vxlan.calico";
+      },
+      60s))
+      << kernel_routes("node1").dump() << daemons.at("node1").err();
+  auto link = topo->exec("node1", {"ip", "-d", "link", "show", "vxlan.calico"});
+  EXPECT_NE(link.out.find("vxlan id 4096"), std::string::npos) << link.out;
+  // Every node converges on its own: wait for the others' routes too, through the pings.
+  EXPECT_TRUE(wait_until([&] { return ping("pod-10.244.1.1", "10.244.2.1"); }, 20s));
+  EXPECT_TRUE(wait_until([&] { return ping("pod-10.244.3.1", "10.244.1.10"); }, 20s));
+  auto via3 = kernel_route("node3", "10.244.1.10");
+  EXPECT_EQ(via3.value("dev", ""), "vxlan.calico") << via3.dump();
+
+  ASSERT_NO_FATAL_FAILURE(set_mode("Never"));
+  EXPECT_TRUE(wait_until(
+      [&] {
+        auto r = kernel_route("node1", "10.244.2.0/26");
+        return !r.is_null() && r.value("dev", "") == "eth0" &&
+               topo->exec("node1", {"ip", "link", "show", "vxlan.calico"}).exit_code != 0;
+      },
+      30s))
+      << kernel_routes("node1").dump();
+  EXPECT_TRUE(wait_until([&] { return ping("pod-10.244.1.1", "10.244.2.1"); }, 20s));
+}
+
 }  // namespace
 }  // namespace podnet::interop

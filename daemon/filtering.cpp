@@ -1,0 +1,117 @@
+#include "daemon/filtering.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "conf/types/ipam.hpp"
+#include "conf/types/routing.hpp"
+#include "policy/nat_outgoing.hpp"
+#include "policy/nft/nft_programmer.hpp"
+#include "policy/policy_engine.hpp"
+
+namespace podnet::daemon {
+
+namespace {
+// How often the kernel's tables are compared with what podnetd applied (cheap when nothing in
+// nftables changed since the last check: the engine compares generations first).
+constexpr std::chrono::seconds kCheckInterval{30};
+}  // namespace
+
+Filtering::Filtering(boost::asio::io_context& io, const conf::DaemonConfig& config)
+    : io_(io), config_(config), check_timer_(io) {
+  if (config_.policy.enabled) policy_ = std::make_unique<policy::PolicyEngine>();
+  schedule_check();
+}
+
+Filtering::~Filtering() {
+  check_timer_.cancel();
+}
+
+bool Filtering::concerns_policy(const std::string& key) {
+  for (const char* p : {"ipamblocks/", "blockaffinities/", "ipamhandles/", "ipamconfigs/",
+                        "bgpconfigurations/", "bgppeers/", "bgpfilters/", "secrets/"})
+    if (key.rfind(p, 0) == 0) return false;
+  return true;
+}
+
+bool Filtering::concerns_nat(const std::string& key) {
+  for (const char* p : {"ippools/", "nodes/", "felixconfigurations/"})
+    if (key.rfind(p, 0) == 0) return true;
+  return false;
+}
+
+void Filtering::update_policy(const ResourceCache& cache) {
+  if (!policy_) return;
+  if (auto st = policy_->update(cache.resources(), config_.node_name); !st)
+    spdlog::warn("policy: {}", st.error().message);
+}
+
+void Filtering::update_nat(const ResourceCache& cache) {
+  if (!config_.nat_outgoing) return;
+  const auto pools = decode_all<conf::types::IPPool>(cache, "ippools");
+  std::vector<std::string> host_ips;
+  for (const auto& n : decode_all<conf::types::Node>(cache, "nodes")) {
+    if (!n.spec.bgp) continue;
+    for (const std::string* a : {&n.spec.bgp->ipv4_address, &n.spec.bgp->ipv6_address})
+      if (!a->empty()) host_ips.push_back(a->substr(0, a->find('/')));
+  }
+  conf::types::FelixConfiguration felix;
+  for (auto& f : decode_all<conf::types::FelixConfiguration>(cache, "felixconfigurations"))
+    if (f.metadata.name == "default") felix = f;
+  auto table = policy::nat_outgoing_table(pools, host_ips, felix.spec);
+  if (!table) {
+    nat_error_ = table.error().message;
+    spdlog::warn("nat outgoing: {} (previous rules stay)", nat_error_);
+    return;
+  }
+  if (!nat_) {
+    auto p = policy::nft::Programmer::create();
+    if (!p) {
+      nat_error_ = p.error().message;
+      spdlog::error("nat outgoing: {}", nat_error_);
+      return;
+    }
+    nat_ = std::move(*p);
+  }
+  if (auto applied = nat_->apply(*table); !applied) {
+    nat_error_ = applied.error().message;
+    spdlog::warn("nat outgoing: {} (previous rules stay)", nat_error_);
+    return;
+  }
+  nat_error_.clear();
+  ++nat_applies_;
+}
+
+void Filtering::schedule_check() {
+  check_timer_.expires_after(kCheckInterval);
+  check_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (policy_) {
+      auto repaired = policy_->verify_and_repair();
+      if (!repaired) {
+        spdlog::warn("policy: drift check: {}", repaired.error().message);
+      } else if (!repaired->empty()) {
+        spdlog::warn("policy: repaired {} difference(s) found in the kernel", repaired->size());
+      }
+    }
+    if (nat_) {
+      if (auto diff = nat_->verify(); diff && !diff->empty()) {
+        spdlog::warn("nat outgoing: repairing {} difference(s) found in the kernel", diff->size());
+        if (auto r = nat_->repair(); !r) spdlog::warn("nat outgoing: {}", r.error().message);
+      }
+    }
+    schedule_check();
+  });
+}
+
+nlohmann::ordered_json Filtering::status_json() const {
+  nlohmann::ordered_json j;
+  j["policy"] =
+      policy_
+          ? nlohmann::ordered_json(nlohmann::ordered_json::parse(policy_->status().json().dump()))
+          : nlohmann::ordered_json({{"enabled", false}});
+  j["natOutgoing"] = {
+      {"enabled", config_.nat_outgoing}, {"applies", nat_applies_}, {"error", nat_error_}};
+  return j;
+}
+
+}  // namespace podnet::daemon
