@@ -1,20 +1,24 @@
-// The allocator suite against a real single-member etcd (one server for the executable, emptied
-// under /calico before each test), the racing processes included.
+// The allocator suite against a real etcd, a single member and a three-member cluster on loopback
+// ports (one server per size for the executable, emptied under /calico before each test), the
+// racing processes included. With three members the client spreads over every endpoint, so
+// compare-and-swap goes through Raft for real.
 #include "ipam-sync/tests/allocator_suite.hpp"
 #include "ipam-sync/tests/etcd_server.hpp"
 
 namespace podnet::ipam::testing {
 namespace {
 
+template <int Members>
 store::testing::EtcdServer& shared_etcd() {
-  static store::testing::EtcdServer server;
+  static store::testing::EtcdServer server(Members);
   return server;
 }
 
+template <int Members>
 class EtcdInstance : public store::testing::BackendInstance {
  public:
   EtcdInstance() {
-    auto& etcd = shared_etcd();
+    auto& etcd = shared_etcd<Members>();
     EXPECT_TRUE(etcd.ok()) << etcd.error();
     auto del = etcd.etcdctl({"del", "--prefix", "/calico/"});
     EXPECT_EQ(del.exit_code, 0) << del.output;
@@ -24,7 +28,7 @@ class EtcdInstance : public store::testing::BackendInstance {
   }
   store::Datastore& store() override { return *store_; }
   std::unique_ptr<store::Datastore> open_another() override {
-    auto s = store::open_datastore(shared_etcd().spec());
+    auto s = store::open_datastore(shared_etcd<Members>().spec());
     return s.ok() ? std::move(s.value()) : nullptr;
   }
 
@@ -34,9 +38,15 @@ class EtcdInstance : public store::testing::BackendInstance {
 
 INSTANTIATE_TEST_SUITE_P(
     Etcd, AllocatorSuite,
-    ::testing::Values(store::testing::Backend{
-        "etcd",
-        [] { return std::unique_ptr<store::testing::BackendInstance>(new EtcdInstance()); }}),
+    ::testing::Values(
+        store::testing::Backend{
+            "etcd",
+            [] { return std::unique_ptr<store::testing::BackendInstance>(new EtcdInstance<1>()); }},
+        store::testing::Backend{"etcd3members",
+                                [] {
+                                  return std::unique_ptr<store::testing::BackendInstance>(
+                                      new EtcdInstance<3>());
+                                }}),
     store::testing::backend_name);
 
 }  // namespace
