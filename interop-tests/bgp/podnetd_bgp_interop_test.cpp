@@ -28,16 +28,22 @@ using harness::wait_until;
 // One podnetd in a namespace, with its own directory datastore and control socket.
 class Podnetd {
  public:
+  // etcd_url: "" for a directory datastore of its own, else an etcd endpoint reachable from
+  // inside `netns` (podnetctl then runs in that namespace too).
   Podnetd(const std::string& netns, const std::string& node, const std::string& resources,
-          const std::vector<std::string>& static_routes, int hold_time)
-      : netns_(netns) {
+          const std::vector<std::string>& static_routes, int hold_time,
+          const std::string& etcd_url = "")
+      : netns_(netns), etcd_url_(etcd_url) {
     std::string routes;
     for (const auto& r : static_routes) routes += "\n  - " + r;
+    const std::string datastore = etcd_url.empty()
+                                      ? "  path: " + dir_.file("store")
+                                      : "  type: etcdv3\n  etcdEndpoints: [" + etcd_url + "]";
     harness::write_file(dir_.file("podnetd.yaml"),
-                        fmt::format("nodeName: {}\ndatastore:\n  path: {}\ncontrolSocket: {}\n"
+                        fmt::format("nodeName: {}\ndatastore:\n{}\ncontrolSocket: {}\n"
                                     "healthListen: 127.0.0.1:9099\nlogLevel: debug\n"
                                     "bgp:\n  holdTime: {}\n  staticRoutes:{}\n",
-                                    node, dir_.file("store"), socket(), hold_time, routes));
+                                    node, datastore, socket(), hold_time, routes));
     auto r = ctl({"apply", "-f", "-"}, resources);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     proc_ = Process({harness::podnetd_path(), "--config", dir_.file("podnetd.yaml")}, netns_);
@@ -45,9 +51,22 @@ class Podnetd {
   std::string socket() const { return dir_.file("podnetd.sock"); }
   harness::CommandResult ctl(std::vector<std::string> args, const std::string& input = "") const {
     args.insert(args.begin(), harness::podnetctl_path());
-    args.push_back("--datastore=dir:" + dir_.file("store"));
+    if (etcd_url_.empty()) {
+      args.push_back("--datastore=dir:" + dir_.file("store"));
+    } else {
+      args.push_back("--datastore=etcd:" + etcd_url_);
+      args.insert(args.begin(), {"ip", "netns", "exec", netns_});
+    }
     args.push_back("--socket=" + socket());
     return harness::run(args, input);
+  }
+  // HTTP status of GET /readyz on the health listener, and its body.
+  std::pair<std::string, std::string> readyz() const {
+    auto r = harness::run({"ip", "netns", "exec", netns_, "curl", "-s", "-w", "\n%{http_code}",
+                           "http://127.0.0.1:9099/readyz"});
+    auto nl = r.out.rfind('\n');
+    if (nl == std::string::npos) return {"", r.out};
+    return {r.out.substr(nl + 1), r.out.substr(0, nl)};
   }
   nlohmann::json show(const std::vector<std::string>& what) const {
     std::vector<std::string> args = {"show"};
@@ -79,6 +98,7 @@ class Podnetd {
 
  private:
   std::string netns_;
+  std::string etcd_url_;
   TempDir dir_{"podnetd-interop"};
   Process proc_;
 };
@@ -298,11 +318,11 @@ TEST_F(PodnetdInterop, GracefulRestartHelperWithGobgp) {
   NeighborConfig n = neighbor("10.0.0.1", 64512, true, false);
   n.graceful_restart_time = 6;
   start_gobgp(65001, {n});
-  pn = std::make_unique<Podnetd>(
-      topo->ns("pn"), "n1",
-      node_yaml("n1", "10.0.0.1/24", "") + kBgpDefault + peer_yaml("gobgp", "10.0.0.2", 65001) +
-          "  maxRestartTime: 10s\n",
-      std::vector<std::string>{}, 9);
+  pn = std::make_unique<Podnetd>(topo->ns("pn"), "n1",
+                                 node_yaml("n1", "10.0.0.1/24", "") + kBgpDefault +
+                                     peer_yaml("gobgp", "10.0.0.2", 65001) +
+                                     "  maxRestartTime: 10s\n",
+                                 std::vector<std::string>{}, 9);
   ASSERT_TRUE(wait_until([&] { return pn->established("Global_10_0_0_2"); }, 30s));
   for (const char* p : {"10.51.1.0/24", "10.51.2.0/24"}) {
     ASSERT_TRUE(gobgp->announce({p, "", {}, std::nullopt, std::nullopt}));
@@ -351,6 +371,79 @@ TEST_F(PodnetdInterop, GracefulRestartHelperWithGobgp) {
   EXPECT_TRUE(in_kernel("10.51.1.0/24"));
   EXPECT_TRUE(wait_until([&] { return !in_kernel("10.51.1.0/24"); }, 15s));
   EXPECT_NE(pn->log().find("restart timer expired"), std::string::npos);
+}
+
+// etcd as the datastore, and an etcd outage under a running podnetd: while etcd is down podnetd
+// reports not-ready on /readyz but keeps its BGP session, the routes it learned (RIB and kernel)
+// and what it announces; when etcd is back it reconnects by itself, is ready again, and a change
+// made then is announced.
+TEST_F(PodnetdInterop, EtcdOutageKeepsSessionsAndRoutes) {
+  // One etcd member on podnetd's namespace loopback (data in a temp dir, fixed ports of that
+  // namespace: nothing else listens there).
+  TempDir etcd_dir("podnet-etcd");
+  const std::string ns = topo->ns("pn");
+  const std::string url = "http://127.0.0.1:23790";
+  auto start_etcd = [&] {
+    return Process({"etcd", "--name", "e1", "--data-dir", etcd_dir.file("data"),
+                    "--listen-client-urls", url, "--advertise-client-urls", url,
+                    "--listen-peer-urls", "http://127.0.0.1:23800", "--initial-advertise-peer-urls",
+                    "http://127.0.0.1:23800", "--initial-cluster", "e1=http://127.0.0.1:23800"},
+                   ns);
+  };
+  auto etcd_up = [&] {
+    return harness::run(
+               {"ip", "netns", "exec", ns, "etcdctl", "--endpoints", url, "endpoint", "health"})
+               .exit_code == 0;
+  };
+  Process etcd = start_etcd();
+  ASSERT_TRUE(wait_until(etcd_up, 30s)) << etcd.err();
+
+  start_gobgp(65001, {neighbor("10.0.0.1", 64512, true, false)});
+  pn = std::make_unique<Podnetd>(
+      ns, "n1",
+      node_yaml("n1", "10.0.0.1/24", "") + kBgpDefault + peer_yaml("gobgp", "10.0.0.2", 65001),
+      std::vector<std::string>{"10.99.0.0/24"}, 9, url);
+  ASSERT_TRUE(wait_until([&] { return pn->established("Global_10_0_0_2"); }, 30s)) << pn->log();
+  // Calico's key layout in etcd.
+  auto keys =
+      harness::run({"ip", "netns", "exec", ns, "etcdctl", "--endpoints", url, "get", "--prefix",
+                    "/calico/resources/v3/projectcalico.org/bgppeers/", "--keys-only"});
+  EXPECT_NE(keys.out.find("/calico/resources/v3/projectcalico.org/bgppeers/gobgp"),
+            std::string::npos)
+      << keys.out;
+  ASSERT_TRUE(gobgp->announce({"10.77.0.0/24", "", {}, std::nullopt, std::nullopt}));
+  auto in_kernel = [&](const std::string& prefix) {
+    auto r = harness::run({"ip", "-n", ns, "-4", "route", "show", prefix, "proto", "12"});
+    return r.out.find(prefix.substr(0, prefix.find('/'))) != std::string::npos;
+  };
+  ASSERT_TRUE(wait_until([&] { return in_kernel("10.77.0.0/24"); }));
+  ASSERT_TRUE(gobgp->wait_route("10.99.0.0/24"));
+  EXPECT_TRUE(wait_until([&] { return pn->readyz().first == "200"; })) << pn->readyz().second;
+
+  const double uptime = pn->peer("Global_10_0_0_2")["stateSeconds"].get<double>();
+  ASSERT_GE(etcd.stop(SIGTERM, 10s), 0);
+  EXPECT_TRUE(wait_until([&] { return pn->readyz().first == "503"; }, 20s));
+  EXPECT_NE(pn->readyz().second.find("datastore unavailable"), std::string::npos)
+      << pn->readyz().second;
+  std::this_thread::sleep_for(10s);  // an outage, not a blip
+  auto peer = pn->peer("Global_10_0_0_2");
+  EXPECT_EQ(peer["state"], "Established");
+  EXPECT_GE(peer["stateSeconds"].get<double>(), uptime + 10);  // never reset
+  EXPECT_TRUE(in_kernel("10.77.0.0/24"));
+  EXPECT_FALSE(pn->paths("10.77.0.0/24").is_null());
+  EXPECT_TRUE(gobgp->best_route("10.99.0.0/24").has_value());
+
+  etcd = start_etcd();
+  ASSERT_TRUE(wait_until(etcd_up, 30s)) << etcd.err();
+  EXPECT_TRUE(wait_until([&] { return pn->readyz().first == "200"; }, 30s)) << pn->readyz().second;
+  // Caught up and live: a block written now is announced.
+  auto r = pn->ctl({"apply", "-f", "-"},
+                   "apiVersion: projectcalico.org/v3\nkind: IPAMBlock\nmetadata:\n  name: "
+                   "10-244-7-0-26\nspec:\n  cidr: 10.244.7.0/26\n  affinity: host:n1\n"
+                   "  allocations: []\n  unallocated: []\n  attributes: []\n");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(gobgp->wait_route("10.244.7.0/26")) << pn->log();
+  EXPECT_EQ(pn->peer("Global_10_0_0_2")["state"], "Established");
 }
 
 // iBGP with BIRD: LOCAL_PREF both ways; then the link cut silently (nothing closes): podnetd
