@@ -141,6 +141,8 @@ Status App::start() {
     if (initial || std::any_of(changed.begin(), changed.end(), Routing::concerns))
       routing_->reconcile(cache_);
     if (overlay && !initial) routing_->replan();
+    if (initial || std::any_of(changed.begin(), changed.end(), Overlay::concerns_wireguard))
+      overlay_->update_wireguard(cache_);
     if (initial || std::any_of(changed.begin(), changed.end(), Filtering::concerns_nat))
       filtering_->update_nat(cache_);
     if (initial || std::any_of(changed.begin(), changed.end(), Filtering::concerns_policy))

@@ -54,9 +54,7 @@ void Filtering::update_nat(const ResourceCache& cache) {
     for (const std::string* a : {&n.spec.bgp->ipv4_address, &n.spec.bgp->ipv6_address})
       if (!a->empty()) host_ips.push_back(a->substr(0, a->find('/')));
   }
-  conf::types::FelixConfiguration felix;
-  for (auto& f : decode_all<conf::types::FelixConfiguration>(cache, "felixconfigurations"))
-    if (f.metadata.name == "default") felix = f;
+  const conf::types::FelixConfiguration felix = felix_config_for(cache, config_.node_name);
   auto table = policy::nat_outgoing_table(pools, host_ips, felix.spec);
   if (!table) {
     nat_error_ = table.error().message;

@@ -10,7 +10,9 @@
 #include "dataplane/ipip_programmer.hpp"
 #include "dataplane/mtu.hpp"
 #include "dataplane/vxlan_programmer.hpp"
+#include "dataplane/wireguard.hpp"
 #include "ipam-sync/allocator.hpp"
+#include "ipam-sync/origination.hpp"
 #include "ipam-sync/resource_ops.hpp"
 
 namespace podnet::daemon {
@@ -38,6 +40,77 @@ Overlay::Overlay(boost::asio::io_context& io, const conf::DaemonConfig& config,
 
 Overlay::~Overlay() = default;
 
+bool Overlay::concerns_wireguard(const std::string& key) {
+  for (const char* p : {"nodes/", "ippools/", "ipamblocks/", "felixconfigurations/"})
+    if (key.rfind(p, 0) == 0) return true;
+  return false;
+}
+
+void Overlay::update_wireguard(const ResourceCache& cache) {
+  const FelixConfiguration felix = felix_config_for(cache, config_.node_name);
+  if (!felix.spec.wireguard_enabled || !config_.dataplane.overlay) {
+    if (wg_) wg_->set_config(std::nullopt);  // removes it all, then unpublishes the key
+    wg_error_.clear();
+    return;
+  }
+  const auto nodes = decode_all<Node>(cache, "nodes");
+  const Node* self = nullptr;
+  for (const auto& n : nodes)
+    if (n.metadata.name == config_.node_name) self = &n;
+  if (!self) return;
+  auto cfg = dataplane::wireguard_config_from(felix, *self);
+  if (!cfg) {
+    if (wg_error_ != cfg.error().message) spdlog::warn("wireguard: {}", cfg.error().message);
+    wg_error_ = cfg.error().message;
+    return;
+  }
+  wg_error_.clear();
+  // What each node routes: its affine blocks and the addresses it borrowed (the peers' allowed
+  // IPs), from the same origination rule BGP announces.
+  ipam::OriginationInputs in;
+  in.blocks = decode_all<conf::types::IPAMBlock>(cache, "ipamblocks");
+  in.pools = decode_all<IPPool>(cache, "ippools");
+  std::map<std::string, std::vector<rib::Prefix>> routed;
+  for (const auto& n : nodes) {
+    in.node_name = n.metadata.name;
+    auto& list = routed[n.metadata.name];
+    for (const auto& o : ipam::origination_set(in))
+      if (auto p = rib::Prefix::parse(o.cidr)) list.push_back(*p);
+  }
+  auto peers = dataplane::wireguard_peers(nodes, config_.node_name, routed);
+  auto throws = dataplane::wireguard_throw_prefixes(peers, config_.node_name, routed);
+  const bool fresh = !wg_;
+  if (fresh) {
+    wg_ = std::make_unique<dataplane::WireguardProgrammer>(io_);
+    wg_->on_public_key([this](const std::string& key) { publish_wireguard_key(key); });
+  }
+  wg_->set_config(*cfg);
+  wg_->set_peers(std::move(peers));
+  wg_->set_throw_prefixes(std::move(throws));
+  if (fresh) {
+    if (auto st = wg_->start(); !st) spdlog::warn("wireguard: {}", st.error().message);
+  }
+}
+
+void Overlay::publish_wireguard_key(const std::string& key) {
+  // status.wireguardPublicKey is how the other nodes learn this node's key (and "" that it
+  // has none: they stop encrypting towards it).
+  auto written = store::modify(store_, "nodes/" + config_.node_name, [&](nlohmann::json& doc) {
+    std::string iface;
+    if (doc.contains("spec") && doc["spec"].contains("wireguard"))
+      iface = doc["spec"]["wireguard"].value("interfaceIPv4Address", "");
+    dataplane::publish_wireguard(doc, key, iface);
+    return ok_status();
+  });
+  if (!written) {
+    spdlog::error("wireguard: publishing the public key on node {}: {}", config_.node_name,
+                  written.error().message);
+  } else {
+    spdlog::info("wireguard: public key {} on node {}", key.empty() ? "removed" : key,
+                 config_.node_name);
+  }
+}
+
 bool Overlay::concerns(const std::string& key) {
   for (const char* p : {"nodes/", "ippools/", "felixconfigurations/"})
     if (key.rfind(p, 0) == 0) return true;
@@ -47,9 +120,7 @@ bool Overlay::concerns(const std::string& key) {
 bool Overlay::update(const ResourceCache& cache) {
   const auto nodes = decode_all<Node>(cache, "nodes");
   const auto pool_resources = decode_all<IPPool>(cache, "ippools");
-  FelixConfiguration felix;
-  for (auto& f : decode_all<FelixConfiguration>(cache, "felixconfigurations"))
-    if (f.metadata.name == "default") felix = f;
+  const FelixConfiguration felix = felix_config_for(cache, config_.node_name);
 
   std::vector<Error> errors;
   std::vector<encap::Pool> pools = encap::pools_from(pool_resources, &errors);
@@ -221,6 +292,15 @@ nlohmann::ordered_json Overlay::status_json() const {
     j["vxlan"] = {{"deviceReady", false}, {"error", vxlan_error_}};
   }
   if (ipip_unavailable_) j["ipip"] = {{"available", false}, {"reason", *ipip_unavailable_}};
+  if (wg_) {
+    const auto st = wg_->stats();
+    j["wireguard"] = {
+        {"enabled", st.enabled},          {"deviceReady", st.device_ready},
+        {"backend", st.backend},          {"peers", st.peers},
+        {"publicKey", wg_->public_key()}, {"error", st.error.empty() ? wg_error_ : st.error}};
+  } else if (!wg_error_.empty()) {
+    j["wireguard"] = {{"enabled", false}, {"error", wg_error_}};
+  }
   if (!mtu_error_.empty()) j["mtuError"] = mtu_error_;
   return j;
 }

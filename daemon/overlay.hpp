@@ -24,6 +24,7 @@ class Datastore;
 namespace podnet::dataplane {
 class VxlanProgrammer;
 class IpipProgrammer;
+class WireguardProgrammer;
 }  // namespace podnet::dataplane
 
 namespace podnet::daemon {
@@ -39,6 +40,11 @@ class Overlay {
   // (the routing side then re-derives its kernel routes through planner()).
   bool update(const ResourceCache& cache);
 
+  // WireGuard between nodes (FelixConfiguration wireguardEnabled): its peers follow Nodes (keys,
+  // addresses) and IPAM blocks (allowed IPs), so it has its own trigger.
+  static bool concerns_wireguard(const std::string& key);
+  void update_wireguard(const ResourceCache& cache);
+
   const dataplane::encap::Planner& planner() const { return planner_; }
   // Set while a pool asks for IPIP and this kernel has no ipip support: /readyz and status.
   std::optional<std::string> not_ready_reason() const;
@@ -49,6 +55,7 @@ class Overlay {
                     uint32_t mtu, bool wanted);
   void update_ipip(const conf::types::Node* self, uint32_t mtu, bool wanted);
   void allocate_vxlan_address(const conf::types::Node& self);
+  void publish_wireguard_key(const std::string& key);
 
   boost::asio::io_context& io_;
   conf::DaemonConfig config_;
@@ -56,6 +63,8 @@ class Overlay {
   dataplane::encap::Planner planner_;
   std::unique_ptr<dataplane::VxlanProgrammer> vxlan_;
   std::unique_ptr<dataplane::IpipProgrammer> ipip_;
+  std::unique_ptr<dataplane::WireguardProgrammer> wg_;
+  std::string wg_error_;
   std::optional<std::string> ipip_unavailable_;
   std::string local_interface_;
   uint32_t pod_mtu_ = 0;

@@ -61,4 +61,25 @@ std::map<const conf::KindInfo*, std::size_t> ResourceCache::counts_by_kind() con
   return counts;
 }
 
+conf::types::FelixConfiguration felix_config_for(const ResourceCache& cache,
+                                                 const std::string& node) {
+  const auto& all = cache.resources();
+  auto base = all.find("felixconfigurations/default");
+  auto over = all.find("felixconfigurations/node." + node);
+  conf::Resource merged;
+  if (base != all.end()) {
+    merged = base->second;
+  } else if (over != all.end()) {
+    merged = over->second;
+    merged.doc["spec"] = nlohmann::ordered_json::object();
+  } else {
+    return {};
+  }
+  if (over != all.end() && over->second.doc.contains("spec")) {
+    for (const auto& [k, v] : over->second.doc["spec"].items()) merged.doc["spec"][k] = v;
+  }
+  auto f = conf::decode<conf::types::FelixConfiguration>(merged);
+  return f ? std::move(f.value()) : conf::types::FelixConfiguration{};
+}
+
 }  // namespace podnet::daemon

@@ -10,6 +10,7 @@
 
 #include "conf/decode.hpp"
 #include "conf/resource.hpp"
+#include "conf/types/routing.hpp"
 #include "ipam-sync/datastore.hpp"
 
 namespace podnet::daemon {
@@ -55,5 +56,10 @@ std::vector<T> decode_all(const ResourceCache& cache, const std::string& plural)
   }
   return out;
 }
+
+// The FelixConfiguration in force on `node`: `default`, with the fields that the per-node
+// `node.<node>` resource sets laid over it (Calico's per-node overrides).
+conf::types::FelixConfiguration felix_config_for(const ResourceCache& cache,
+                                                 const std::string& node);
 
 }  // namespace podnet::daemon

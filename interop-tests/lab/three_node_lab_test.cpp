@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
 
 #include <thread>
 
@@ -259,6 +262,76 @@ TEST_F(ThreeNodeLab, PoolSwitchedToVxlanAndBackLive) {
       30s))
       << kernel_routes("node1").dump();
   EXPECT_TRUE(wait_until([&] { return ping("pod-10.244.1.1", "10.244.2.1"); }, 20s));
+}
+
+// WireGuard switched on and off at runtime with the seed's patch command (wireguard-go here: the
+// kernel has no module). Each node publishes its public key on its Node, peers with the others,
+// and pod traffic between nodes crosses the node link only as UDP 51820; switched off, the keys
+// are withdrawn, the devices go and pods still reach each other, unencrypted.
+TEST_F(ThreeNodeLab, WireguardOnAndOffAtRuntime) {
+  ASSERT_TRUE(wait_until([&] { return !kernel_route("node1", "10.244.2.0/26").is_null(); }, 60s));
+  // wireguard-go's UAPI socket path (/var/run/wireguard/<if>.sock) is per host, not per network
+  // namespace: each node gets its own device name through a per-node FelixConfiguration.
+  std::map<std::string, std::string> ifname;
+  std::string per_node;
+  for (int i = 1; i <= 3; ++i) {
+    ifname[node(i)] = fmt::format("wgl{}n{}", ::getpid() % 100000, i);
+    per_node += fmt::format(
+        "---\napiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata:\n"
+        "  name: node.{}\nspec:\n  wireguardInterfaceName: {}\n",
+        node(i), ifname[node(i)]);
+  }
+  auto cleanup = [&] {
+    for (const auto& [n, i] : ifname) harness::run({"pkill", "-f", "wireguard-go " + i});
+  };
+  ASSERT_EQ(ctl({"apply", "-f", "-"}, per_node).exit_code, 0);
+  auto key_of = [&](const std::string& n) {
+    auto r = ctl({"get", "node", n, "-o", "json"});
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    if (j.is_discarded() || !j.contains("status")) return std::string();
+    return j["status"].value("wireguardPublicKey", "");
+  };
+  auto patch = ctl({"patch", "felixconfiguration", "default", "--type=merge", "-p",
+                    R"({"spec":{"wireguardEnabled":true}})"});
+  ASSERT_EQ(patch.exit_code, 0) << patch.err;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        for (int i = 1; i <= 3; ++i)
+          if (key_of(node(i)).empty()) return false;
+        auto peers = topo->exec("node1", {"wg", "show", ifname["node1"], "peers"});
+        return peers.exit_code == 0 && std::count(peers.out.begin(), peers.out.end(), '\n') == 2;
+      },
+      60s))
+      << daemons.at("node1").err();
+  EXPECT_NE(ctl({"get", "node", "node1", "-o", "yaml"}).out.find("wireguardPublicKey"),
+            std::string::npos);
+
+  // Pings go through the tunnel: on node1's link only UDP 51820 is seen between the nodes.
+  EXPECT_TRUE(wait_until([&] { return ping("pod-10.244.1.1", "10.244.2.1"); }, 20s));
+  Process capture(
+      {"tcpdump", "-i", "eth0", "-n", "-l", "-c", "6", "ip", "and", "not", "port", "179"},
+      topo->ns("node1"));
+  std::this_thread::sleep_for(1s);
+  for (int k = 0; k < 3; ++k) ping("pod-10.244.1.1", "10.244.2.1");
+  capture.wait(10s);
+  const std::string seen = capture.out();
+  EXPECT_NE(seen.find(".51820"), std::string::npos) << seen;
+  EXPECT_EQ(seen.find("ICMP"), std::string::npos) << seen;
+
+  patch = ctl({"patch", "felixconfiguration", "default", "--type=merge", "-p",
+               R"({"spec":{"wireguardEnabled":false}})"});
+  ASSERT_EQ(patch.exit_code, 0) << patch.err;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        for (int i = 1; i <= 3; ++i)
+          if (!key_of(node(i)).empty()) return false;
+        return topo->exec("node1", {"ip", "link", "show", ifname["node1"]}).exit_code != 0;
+      },
+      30s));
+  EXPECT_EQ(ctl({"get", "node", "node1", "-o", "yaml"}).out.find("wireguardPublicKey"),
+            std::string::npos);
+  EXPECT_TRUE(wait_until([&] { return ping("pod-10.244.1.1", "10.244.2.1"); }, 20s));
+  cleanup();
 }
 
 }  // namespace
