@@ -48,13 +48,7 @@ class ThreeNodeLab : public ::testing::Test {
   void SetUp() override {
     if (!harness::is_root()) GTEST_SKIP() << "needs root for network namespaces";
     topo = std::make_unique<Topology>("pnlab");
-    std::vector<Endpoint> lan;
-    for (int i = 1; i <= 3; ++i) {
-      ASSERT_TRUE(topo->add_host(node(i)));
-      lan.push_back({node(i), "eth0", {fmt::format("10.0.0.{}/24", i)}});
-    }
-    ASSERT_TRUE(topo->add_lan("lan", lan));
-    ASSERT_TRUE(topo->up());
+    ASSERT_NO_FATAL_FAILURE(build_network());
     // Two pods per node from its own block, and one on node 2 borrowed from node 1's block.
     for (int i = 1; i <= 3; ++i)
       for (int p = 1; p <= 2; ++p) add(node(i), fmt::format("10.244.{}.{}", i, p));
@@ -62,12 +56,13 @@ class ThreeNodeLab : public ::testing::Test {
 
     std::string resources =
         "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: pods\nspec:\n"
-        "  cidr: 10.244.0.0/16\n";
+        "  cidr: 10.244.0.0/16\n" +
+        pool_extra();
     for (int i = 1; i <= 3; ++i) {
       resources += fmt::format(
           "---\napiVersion: projectcalico.org/v3\nkind: Node\nmetadata:\n  name: {}\nspec:\n"
-          "  bgp:\n    ipv4Address: 10.0.0.{}/24\n",
-          node(i), i);
+          "  bgp:\n    ipv4Address: {}\n",
+          node(i), node_address(i));
       std::vector<std::pair<int, std::string>> owners = {{1, node(i)}, {2, node(i)}};
       if (i == 1) owners.push_back({10, node(2)});
       resources += block(i, "host:" + node(i), owners);
@@ -82,6 +77,19 @@ class ThreeNodeLab : public ::testing::Test {
     daemons.clear();
     topo.reset();
   }
+
+  // One L2 segment for the three nodes; subclasses build other networks.
+  virtual void build_network() {
+    std::vector<Endpoint> lan;
+    for (int i = 1; i <= 3; ++i) {
+      ASSERT_TRUE(topo->add_host(node(i)));
+      lan.push_back({node(i), "eth0", {node_address(i)}});
+    }
+    ASSERT_TRUE(topo->add_lan("lan", lan));
+    ASSERT_TRUE(topo->up());
+  }
+  virtual std::string node_address(int i) const { return fmt::format("10.0.0.{}/24", i); }
+  virtual std::string pool_extra() const { return ""; }
 
   static std::string node(int i) { return fmt::format("node{}", i); }
   void add(const std::string& n, const std::string& ip) {
@@ -332,6 +340,72 @@ TEST_F(ThreeNodeLab, WireguardOnAndOffAtRuntime) {
             std::string::npos);
   EXPECT_TRUE(wait_until([&] { return ping("pod-10.244.1.1", "10.244.2.1"); }, 20s));
   cleanup();
+}
+
+// The lab in two subnets: node1 and node2 on 10.0.1.0/24, node3 on 10.0.2.0/24, joined by a
+// router namespace that knows nothing of pods. With the pool's vxlanMode CrossSubnet, traffic
+// between the subnets goes through vxlan.calico (UDP 4789 on the wire) and traffic within one
+// goes direct (the pod's own packets on the wire).
+class CrossSubnetLab : public ThreeNodeLab {
+ protected:
+  void build_network() override {
+    for (int i = 1; i <= 3; ++i) ASSERT_TRUE(topo->add_host(node(i)));
+    ASSERT_TRUE(topo->add_host("router"));
+    ASSERT_TRUE(topo->add_lan("lana", {{node(1), "eth0", {node_address(1)}},
+                                       {node(2), "eth0", {node_address(2)}},
+                                       {"router", "eth0", {"10.0.1.254/24"}}}));
+    ASSERT_TRUE(topo->add_lan(
+        "lanb", {{node(3), "eth0", {node_address(3)}}, {"router", "eth1", {"10.0.2.254/24"}}}));
+    ASSERT_TRUE(topo->up());
+    ASSERT_EQ(topo->exec("router", {"sysctl", "-qw", "net.ipv4.ip_forward=1"}).exit_code, 0);
+    for (int i = 1; i <= 2; ++i)
+      ASSERT_EQ(
+          topo->exec(node(i), {"ip", "route", "add", "10.0.2.0/24", "via", "10.0.1.254"}).exit_code,
+          0);
+    ASSERT_EQ(
+        topo->exec(node(3), {"ip", "route", "add", "10.0.1.0/24", "via", "10.0.2.254"}).exit_code,
+        0);
+  }
+  std::string node_address(int i) const override {
+    return i == 3 ? "10.0.2.3/24" : fmt::format("10.0.1.{}/24", i);
+  }
+  std::string pool_extra() const override { return "  vxlanMode: CrossSubnet\n"; }
+
+  // Packets of `filter` seen on node1's eth0 while `from` pings `to` three times.
+  std::string capture_while_pinging(const std::string& filter, const std::string& from,
+                                    const std::string& to) {
+    Process cap({"tcpdump", "-i", "eth0", "-n", "-l", "-c", "3", filter}, topo->ns("node1"));
+    std::this_thread::sleep_for(1s);
+    for (int k = 0; k < 3; ++k) ping(from, to);
+    cap.wait(5s);
+    cap.stop(SIGTERM, 2s);
+    return cap.out();
+  }
+};
+
+TEST_F(CrossSubnetLab, VxlanBetweenSubnetsDirectWithinOne) {
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto far = kernel_route("node1", "10.244.3.0/26");
+        auto near = kernel_route("node1", "10.244.2.0/26");
+        return !far.is_null() && far.value("dev", "") == "vxlan.calico" && !near.is_null() &&
+               near.value("dev", "") == "eth0";
+      },
+      60s))
+      << kernel_routes("node1").dump() << daemons.at("node1").err();
+  // The router knows no pod routes: only the tunnel gets pods across.
+  EXPECT_EQ(topo->exec("router", {"ip", "route", "show", "10.244.0.0/16"}).out, "");
+  EXPECT_TRUE(wait_until([&] { return ping("pod-10.244.1.1", "10.244.3.1"); }, 30s));
+  EXPECT_TRUE(wait_until([&] { return ping("pod-10.244.3.1", "10.244.2.1"); }, 30s));
+  EXPECT_TRUE(ping("pod-10.244.1.1", "10.244.2.1"));
+
+  const std::string far = capture_while_pinging("udp port 4789", "pod-10.244.1.1", "10.244.3.1");
+  EXPECT_NE(far.find("VXLAN"), std::string::npos) << far;
+  const std::string near = capture_while_pinging("icmp", "pod-10.244.1.1", "10.244.2.1");
+  EXPECT_NE(near.find("10.244.1.1 > 10.244.2.1: ICMP echo request"), std::string::npos) << near;
+  const std::string none =
+      capture_while_pinging("icmp and host 10.244.3.1", "pod-10.244.1.1", "10.244.3.1");
+  EXPECT_EQ(none.find("ICMP"), std::string::npos) << none;  // only inside the tunnel
 }
 
 }  // namespace
