@@ -408,5 +408,37 @@ TEST_F(CrossSubnetLab, VxlanBetweenSubnetsDirectWithinOne) {
   EXPECT_EQ(none.find("ICMP"), std::string::npos) << none;  // only inside the tunnel
 }
 
+// NAT outgoing, live: the router stands for the outside world (it has no route back to pods).
+// With the pool's natOutgoing on, a pod reaches it and it sees the node's address; off, the
+// pod's own address arrives there and the reply has nowhere to go.
+TEST_F(CrossSubnetLab, NatOutgoingToTheOutside) {
+  auto router_sees = [&](const std::string& from_pod) {
+    Process cap({"tcpdump", "-i", "eth0", "-n", "-l", "-c", "1", "icmp[icmptype] = icmp-echo"},
+                topo->ns("router"));
+    std::this_thread::sleep_for(1s);
+    const bool ok = ping(from_pod, "10.0.1.254");
+    cap.wait(5s);
+    cap.stop(SIGTERM, 2s);
+    return std::make_pair(ok, cap.out());
+  };
+  auto set_nat = [&](bool on) {
+    auto r = ctl({"patch", "ippool", "pods", "-p",
+                  fmt::format(R"({{"spec":{{"natOutgoing":{}}}}})", on ? "true" : "false")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  };
+  ASSERT_NO_FATAL_FAILURE(set_nat(true));
+  EXPECT_TRUE(wait_until([&] { return ping("pod-10.244.1.1", "10.0.1.254"); }, 30s))
+      << topo->exec("node1", {"nft", "list", "table", "ip", "podnet-nat"}).out;
+  auto [ok, seen] = router_sees("pod-10.244.1.1");
+  EXPECT_TRUE(ok);
+  EXPECT_NE(seen.find("10.0.1.1 > 10.0.1.254"), std::string::npos) << seen;
+
+  ASSERT_NO_FATAL_FAILURE(set_nat(false));
+  EXPECT_TRUE(wait_until([&] { return !ping("pod-10.244.1.1", "10.0.1.254"); }, 30s));
+  auto [ok2, seen2] = router_sees("pod-10.244.1.1");
+  EXPECT_FALSE(ok2);
+  EXPECT_NE(seen2.find("10.244.1.1 > 10.0.1.254"), std::string::npos) << seen2;
+}
+
 }  // namespace
 }  // namespace podnet::interop
