@@ -29,6 +29,8 @@ void print_status(std::ostream& out, const nlohmann::json& j) {
   const auto& ds = j["datastore"];
   out << fmt::format("datastore   {}  revision {}  {}\n", ds.value("spec", "?"),
                      ds.value("revision", 0), ds.value("synced", false) ? "in sync" : "syncing");
+  if (!ds.value("available", true))
+    out << fmt::format("            unavailable: {}\n", ds.value("unavailableReason", "?"));
   out << fmt::format("control     {}\n", j.value("controlSocket", "?"));
   out << fmt::format("health      {}\n", j.value("healthListen", "disabled"));
   if (j.contains("bgp")) {
@@ -40,6 +42,24 @@ void print_status(std::ostream& out, const nlohmann::json& j) {
     } else {
       out << fmt::format("bgp         off: {}\n", b.value("reason", "?"));
     }
+  }
+  if (j.contains("dataplane")) {
+    const auto& d = j["dataplane"];
+    out << fmt::format("dataplane   pod MTU {}, node interface {}\n", d.value("podMTU", 0),
+                       d.value("interface", "?"));
+    if (d.contains("vxlan"))
+      out << fmt::format(
+          "  vxlan     {}{}\n", d["vxlan"].value("deviceReady", false) ? "ready" : "not ready",
+          d["vxlan"].value("error", "").empty() ? "" : ": " + d["vxlan"].value("error", ""));
+    if (d.contains("ipip"))
+      out << fmt::format("  ipip      unavailable: {}\n", d["ipip"].value("reason", "?"));
+    if (d.contains("wireguard"))
+      out << fmt::format("  wireguard {} ({}), {} peer(s){}\n",
+                         d["wireguard"].value("deviceReady", false) ? "ready" : "not ready",
+                         d["wireguard"].value("backend", "?"), d["wireguard"].value("peers", 0),
+                         d["wireguard"].value("error", "").empty()
+                             ? ""
+                             : ": " + d["wireguard"].value("error", ""));
   }
   out << fmt::format("resources   {} in all\n", ds.value("resources", 0));
   for (const auto& k : j["resources"])
