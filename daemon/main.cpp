@@ -14,9 +14,11 @@
 
 int main(int argc, char** argv) {
   CLI::App cli{"podnetd: BGP speaker, route programmer and policy enforcer for one node"};
-  std::string config_path;
+  std::string config_path, datastore;
   bool version = false;
   cli.add_option("-c,--config", config_path, "daemon config file (YAML)");
+  cli.add_option("--datastore", datastore,
+                 "datastore instead of the config file's: dir:PATH or etcd:URL[,URL...]");
   cli.add_flag("--version", version, "print the version and exit");
   try {
     cli.parse(argc, argv);
@@ -43,10 +45,11 @@ int main(int argc, char** argv) {
   spdlog::set_level(level);
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
 
-  auto store = podnet::store::open_datastore(config->datastore_spec());
+  const std::string spec = datastore.empty() ? config->datastore_spec() : datastore;
+  auto store = podnet::store::open_datastore(spec);
   if (!store) {
-    spdlog::critical("datastore {}: {}", config->datastore_spec(), store.error().message);
-    return 1;
+    spdlog::critical("datastore {}: {}", spec, store.error().message);
+    return datastore.empty() ? 1 : 2;
   }
 
   boost::asio::io_context io(1);

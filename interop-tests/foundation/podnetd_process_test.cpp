@@ -88,6 +88,22 @@ TEST_F(PodnetdProcess, BadConfigExitsTwoWithPosition) {
   EXPECT_EQ(r.exit_code, 2) << r.err;
 }
 
+// --datastore overrides the config file's datastore (as podnetctl's flag does); a bad spec is
+// bad input.
+TEST_F(PodnetdProcess, DatastoreFlagOverridesTheConfig) {
+  TempDir dir;
+  Netns ns("pn-flag");
+  auto d = start_daemon(dir, "node1", ns.name(), dir.file("from-config"));
+  d.proc.stop();
+  d.proc = Process({podnetd_path(), "--config", d.config, "--datastore", "dir:" + dir.file("flag")},
+                   ns.name());
+  ASSERT_TRUE(wait_until([&] { return !status(d.socket).is_null(); })) << d.proc.err();
+  EXPECT_EQ(status(d.socket)["datastore"]["spec"], "dir:" + dir.file("flag"));
+  auto bad = run({podnetd_path(), "--config", d.config, "--datastore", "etcd:ftp://x"});
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_NE(bad.err.find("ftp://x"), std::string::npos) << bad.err;
+}
+
 TEST_F(PodnetdProcess, TwoDaemonsInTwoNamespacesServeStatusHealthAndMetrics) {
   TempDir dir;
   Netns ns1("pn-node1"), ns2("pn-node2");
