@@ -114,7 +114,7 @@ Status App::start() {
 
   overlay_ = std::make_unique<Overlay>(io_, config_, *store_);
   routing_ = std::make_unique<Routing>(io_, config_, &overlay_->planner());
-  filtering_ = std::make_unique<Filtering>(io_, config_);
+  filtering_ = std::make_unique<Filtering>(io_, config_, *store_);
   auto watch = store_->watch(io_, "", [this](const auto& events, bool initial) {
     auto changed = cache_.apply(events, initial);
     if (initial) {
@@ -145,6 +145,8 @@ Status App::start() {
       overlay_->update_wireguard(cache_);
     if (initial || std::any_of(changed.begin(), changed.end(), Filtering::concerns_nat))
       filtering_->update_nat(cache_);
+    if (initial || std::any_of(changed.begin(), changed.end(), Filtering::concerns_auto_hep))
+      filtering_->update_auto_hep(cache_);
     if (initial || std::any_of(changed.begin(), changed.end(), Filtering::concerns_policy))
       filtering_->update_policy(cache_);
   });

@@ -4,6 +4,8 @@
 
 #include "conf/types/ipam.hpp"
 #include "conf/types/routing.hpp"
+#include "ipam-sync/resource_ops.hpp"
+#include "policy/endpoints.hpp"
 #include "policy/nat_outgoing.hpp"
 #include "policy/nft/nft_programmer.hpp"
 #include "policy/policy_engine.hpp"
@@ -16,8 +18,9 @@ namespace {
 constexpr std::chrono::seconds kCheckInterval{30};
 }  // namespace
 
-Filtering::Filtering(boost::asio::io_context& io, const conf::DaemonConfig& config)
-    : io_(io), config_(config), check_timer_(io) {
+Filtering::Filtering(boost::asio::io_context& io, const conf::DaemonConfig& config,
+                     store::Datastore& store)
+    : io_(io), config_(config), store_(store), check_timer_(io) {
   if (config_.policy.enabled) policy_ = std::make_unique<policy::PolicyEngine>();
   schedule_check();
 }
@@ -43,6 +46,59 @@ void Filtering::update_policy(const ResourceCache& cache) {
   if (!policy_) return;
   if (auto st = policy_->update(cache.resources(), config_.node_name); !st)
     spdlog::warn("policy: {}", st.error().message);
+}
+
+bool Filtering::concerns_auto_hep(const std::string& key) {
+  for (const char* p : {"nodes/", "kubecontrollersconfigurations/", "hostendpoints/"})
+    if (key.rfind(p, 0) == 0) return true;
+  return false;
+}
+
+void Filtering::update_auto_hep(const ResourceCache& cache) {
+  const std::string name = config_.node_name + "-auto-hep";
+  const std::string key = "hostendpoints/" + name;
+  std::vector<conf::types::Node> self;
+  for (auto& n : decode_all<conf::types::Node>(cache, "nodes"))
+    if (n.metadata.name == config_.node_name) self.push_back(std::move(n));
+  std::optional<conf::types::KubeControllersConfiguration> kcc;
+  for (auto& k : decode_all<conf::types::KubeControllersConfiguration>(
+           cache, "kubecontrollersconfigurations"))
+    if (k.metadata.name == "default") kcc = std::move(k);
+  const auto want = policy::auto_host_endpoints(self, kcc ? &*kcc : nullptr);
+  const auto& all = cache.resources();
+  const auto have = all.find(key);
+  if (want.empty()) {
+    if (have == all.end()) return;
+    if (auto r = store_.remove(key, 0); !r && r.error().code != Errc::not_found)
+      spdlog::warn("auto host endpoint {}: {}", name, r.error().message);
+    else
+      spdlog::info("auto host endpoint {} removed", name);
+    return;
+  }
+  const conf::types::HostEndpoint& h = want.front();
+  nlohmann::json doc = {{"apiVersion", "projectcalico.org/v3"},
+                        {"kind", "HostEndpoint"},
+                        {"metadata", {{"name", name}, {"labels", h.metadata.labels}}},
+                        {"spec",
+                         {{"node", h.spec.node},
+                          {"interfaceName", h.spec.interface_name},
+                          {"expectedIPs", h.spec.expected_ips},
+                          {"profiles", h.spec.profiles}}}};
+  if (have != all.end() && have->second.doc.contains("spec") &&
+      nlohmann::json::parse(have->second.doc["spec"].dump()) == doc["spec"] &&
+      nlohmann::json::parse(
+          have->second.doc["metadata"].value("labels", nlohmann::ordered_json::object()).dump()) ==
+          doc["metadata"]["labels"])
+    return;  // already as it should be
+  auto parsed = conf::parse_resource(doc, "<auto host endpoint>");
+  if (!parsed) {
+    spdlog::error("auto host endpoint {}: {}", name, parsed.error().message);
+    return;
+  }
+  if (auto w = store::write(store_, std::move(*parsed), store::WriteMode::apply); !w)
+    spdlog::warn("auto host endpoint {}: {}", name, w.error().message);
+  else
+    spdlog::info("auto host endpoint {} written", name);
 }
 
 void Filtering::update_nat(const ResourceCache& cache) {

@@ -13,6 +13,9 @@
 #include "conf/daemon_config.hpp"
 #include "daemon/resource_cache.hpp"
 
+namespace podnet::store {
+class Datastore;
+}
 namespace podnet::policy {
 class PolicyEngine;
 namespace nft {
@@ -24,7 +27,7 @@ namespace podnet::daemon {
 
 class Filtering {
  public:
-  Filtering(boost::asio::io_context& io, const conf::DaemonConfig& config);
+  Filtering(boost::asio::io_context& io, const conf::DaemonConfig& config, store::Datastore& store);
   ~Filtering();
 
   // Keys whose change can alter policy (everything but IPAM and BGP), or NAT outgoing.
@@ -32,6 +35,11 @@ class Filtering {
   static bool concerns_nat(const std::string& key);
   void update_policy(const ResourceCache& cache);
   void update_nat(const ResourceCache& cache);
+  // kube-controllers' job for this node: with KubeControllersConfiguration
+  // hostEndpoint.autoCreate Enabled, keep `<node>-auto-hep` in the datastore as the node's
+  // labels and addresses say; Disabled, remove it. Each podnetd writes only its own node's.
+  static bool concerns_auto_hep(const std::string& key);
+  void update_auto_hep(const ResourceCache& cache);
   nlohmann::ordered_json status_json() const;
 
  private:
@@ -39,6 +47,7 @@ class Filtering {
 
   boost::asio::io_context& io_;
   conf::DaemonConfig config_;
+  store::Datastore& store_;
   std::unique_ptr<policy::PolicyEngine> policy_;
   std::unique_ptr<policy::nft::Programmer> nat_;
   std::string nat_error_;

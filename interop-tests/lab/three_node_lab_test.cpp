@@ -342,6 +342,53 @@ TEST_F(ThreeNodeLab, WireguardOnAndOffAtRuntime) {
   cleanup();
 }
 
+// The seed's auto host endpoints: with kube-controllers' hostEndpoint.autoCreate Enabled each
+// podnetd keeps `<node>-auto-hep` (interface *, the node's addresses and labels) and follows label
+// changes; Disabled removes them.
+TEST_F(ThreeNodeLab, AutoHostEndpointsFollowTheSetting) {
+  auto set = [&](const char* v) {
+    auto r = ctl(
+        {"patch", "kubecontrollersconfiguration", "default", "-p",
+         fmt::format(
+             R"({{"spec":{{"controllers":{{"node":{{"hostEndpoint":{{"autoCreate":"{}"}}}}}}}}}})",
+             v)});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  };
+  auto hep = [&](const std::string& n) {
+    auto r = ctl({"get", "hostendpoint", n + "-auto-hep", "-o", "json"});
+    if (r.exit_code != 0) return nlohmann::json();
+    return nlohmann::json::parse(r.out, nullptr, false);
+  };
+  // podnetd creates the default KubeControllersConfiguration at start, as calico-node does.
+  ASSERT_TRUE(wait_until([&] {
+    return ctl({"get", "kubecontrollersconfiguration", "default"}).exit_code == 0;
+  }));
+  ASSERT_NO_FATAL_FAILURE(set("Enabled"));
+  ASSERT_TRUE(wait_until([&] {
+    for (int i = 1; i <= 3; ++i)
+      if (hep(node(i)).is_null()) return false;
+    return true;
+  }));
+  auto h = hep("node2");
+  // Written once, not rewritten on its own watch event.
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(hep("node2")["metadata"]["resourceVersion"], h["metadata"]["resourceVersion"]);
+  EXPECT_EQ(h["spec"]["interfaceName"], "*");
+  EXPECT_EQ(h["spec"]["node"], "node2");
+  EXPECT_NE(h["spec"]["expectedIPs"].dump().find("10.0.0.2"), std::string::npos) << h.dump();
+  ASSERT_EQ(ctl({"label", "node", "node2", "rack=r7"}).exit_code, 0);
+  EXPECT_TRUE(wait_until([&] {
+    auto j = hep("node2");
+    return !j.is_null() && j["metadata"]["labels"].value("rack", "") == "r7";
+  }));
+  ASSERT_NO_FATAL_FAILURE(set("Disabled"));
+  EXPECT_TRUE(wait_until([&] {
+    for (int i = 1; i <= 3; ++i)
+      if (!hep(node(i)).is_null()) return false;
+    return true;
+  }));
+}
+
 // The lab in two subnets: node1 and node2 on 10.0.1.0/24, node3 on 10.0.2.0/24, joined by a
 // router namespace that knows nothing of pods. With the pool's vxlanMode CrossSubnet, traffic
 // between the subnets goes through vxlan.calico (UDP 4789 on the wire) and traffic within one
