@@ -446,6 +446,43 @@ TEST_F(PodnetdInterop, EtcdOutageKeepsSessionsAndRoutes) {
   EXPECT_EQ(pn->peer("Global_10_0_0_2")["state"], "Established");
 }
 
+// TCP-MD5 (RFC 2385) with BIRD 2, the password from a Secret as Calico's BGPPeer
+// password.secretKeyRef names it: the matching password establishes and carries routes; a wrong
+// one never gets past TCP (the kernel drops unsigned or badly signed segments).
+TEST_F(PodnetdInterop, Md5PasswordWithBirdMatchingAndWrong) {
+  NeighborConfig n = neighbor("10.0.0.1", 64512, true, false);
+  n.md5_password = "s3cret-pw";
+  start_bird(65002, {n});
+  auto secret = [](const std::string& pw) {
+    return fmt::format(
+        "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: bgp-secrets\n"
+        "  namespace: calico-system\nstringData:\n  bird-password: {}\n",
+        pw);
+  };
+  pn = std::make_unique<Podnetd>(
+      topo->ns("pn"), "n1",
+      node_yaml("n1", "10.0.0.1/24", "") + kBgpDefault + peer_yaml("bird", "10.0.0.3", 65002) +
+          "  password:\n    secretKeyRef:\n      name: bgp-secrets\n      key: bird-password\n" +
+          secret("s3cret-pw"),
+      std::vector<std::string>{"10.99.0.0/24"}, 9);
+  ASSERT_TRUE(wait_until([&] { return pn->established("Global_10_0_0_3"); }, 30s)) << bird->log();
+  EXPECT_TRUE(bird->wait_route("10.99.0.0/24"));
+
+  // The Secret changes to a wrong password: the session is reset and cannot come back.
+  ASSERT_EQ(pn->ctl({"apply", "-f", "-"}, secret("wrong-pw")).exit_code, 0);
+  EXPECT_TRUE(wait_until([&] { return !pn->established("Global_10_0_0_3"); }, 15s));
+  std::this_thread::sleep_for(12s);  // several connect retries (5 s) and BIRD's own attempts
+  EXPECT_FALSE(pn->established("Global_10_0_0_3"));
+  auto st = bird->neighbors();
+  ASSERT_TRUE(st);
+  ASSERT_FALSE(st->empty());
+  EXPECT_FALSE(st->front().established);
+
+  // And right again: back up.
+  ASSERT_EQ(pn->ctl({"apply", "-f", "-"}, secret("s3cret-pw")).exit_code, 0);
+  EXPECT_TRUE(wait_until([&] { return pn->established("Global_10_0_0_3"); }, 30s)) << bird->log();
+}
+
 // iBGP with BIRD: LOCAL_PREF both ways; then the link cut silently (nothing closes): podnetd
 // drops the session at the hold time, its routes go, and it comes back when the link does.
 TEST_F(PodnetdInterop, BirdIbgpAndSilentCutAtHoldTime) {
