@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "cli/cli.hpp"
+#include "cli/tests/cli_fixture.hpp"
 
 namespace podnet::cli {
 namespace {
@@ -13,37 +14,16 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-struct Out {
-  int rc;
-  std::string out, err;
-};
-
-class IpamCmdTest : public ::testing::Test {
+class IpamCmdTest : public testing::CliFixture {
  protected:
   void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "podnetctl-ipam-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
+    CliFixture::SetUp();
     ASSERT_EQ(ctl({"apply", "-f", "-"},
                   "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: pool-a\n"
                   "spec:\n  cidr: 10.48.0.0/24\n  blockSize: 28\n")
                   .rc,
               0);
   }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  Out ctl(std::vector<std::string> args, const std::string& input = "") {
-    args.insert(args.begin(), "podnetctl");
-    args.push_back("--datastore");
-    args.push_back("dir:" + dir_ + "/store");
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    std::istringstream in(input);
-    std::ostringstream out, err;
-    int rc = run(static_cast<int>(argv.size()), argv.data(), Io{in, out, err});
-    return {rc, out.str(), err.str()};
-  }
-  std::string dir_;
 };
 
 TEST_F(IpamCmdTest, AssignPrintsTheAddressAndShowCountsIt) {

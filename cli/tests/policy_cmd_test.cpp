@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "cli/cli.hpp"
+#include "cli/tests/cli_fixture.hpp"
 #include "policy/endpoints.hpp"
 
 namespace podnet::cli {
@@ -14,38 +15,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Out {
-  int rc;
-  std::string out, err;
-};
-
-class PolicyCmdTest : public ::testing::Test {
+class PolicyCmdTest : public testing::CliFixture {
  protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "podnetctl-policy-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-    ds_ = "dir:" + dir_ + "/store";
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  Out ctl(std::vector<std::string> args, const std::string& input = "") {
-    args.insert(args.begin(), "podnetctl");
-    args.push_back("--datastore");
-    args.push_back(ds_);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    std::istringstream in(input);
-    std::ostringstream out, err;
-    int rc = run(static_cast<int>(argv.size()), argv.data(), Io{in, out, err});
-    return {rc, out.str(), err.str()};
-  }
   void apply(const std::string& yaml) {
     auto r = ctl({"apply", "-f", "-"}, yaml);
     ASSERT_EQ(r.rc, 0) << r.err;
   }
-
-  std::string dir_, ds_;
 };
 
 constexpr const char* kCluster = R"(apiVersion: v1
