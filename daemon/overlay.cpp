@@ -136,12 +136,14 @@ bool Overlay::update(const ResourceCache& cache) {
     if (auto r = encap::remote_from(n)) remotes.push_back(std::move(*r));
   }
 
-  // This node and the interface holding its address (the VXLAN parent, the direct routes' dev).
+  // One interface listing serves both questions below: which interface holds this node's
+  // address (the VXLAN parent, the direct routes' dev) and the host MTU.
+  auto ifs = dataplane::list_interfaces();
   std::optional<encap::LocalNode> local;
   local_interface_.clear();
   if (self) {
     if (auto ip = node_ipv4(*self)) {
-      if (auto ifs = dataplane::list_interfaces()) {
+      if (ifs) {
         if (const auto* i = dataplane::interface_with_address(*ifs, *ip))
           local_interface_ = i->name;
       }
@@ -156,7 +158,9 @@ bool Overlay::update(const ResourceCache& cache) {
   const dataplane::mtu::Encaps encaps = dataplane::mtu::encaps_from(pools, felix);
   const dataplane::mtu::TunnelMtus configured = dataplane::mtu::configured_from(felix);
   uint32_t host = dataplane::mtu::kFallbackHostMtu;
-  if (auto h = dataplane::mtu::detect_host_mtu(felix.spec.mtu_iface_pattern)) {
+  auto h = ifs ? dataplane::mtu::host_mtu(*ifs, felix.spec.mtu_iface_pattern)
+               : Result<dataplane::mtu::HostMtu>(ifs.error());
+  if (h) {
     host = h->mtu;
     mtu_error_.clear();
   } else {
