@@ -82,6 +82,7 @@ std::vector<KindInfo> make_kinds() {
        {"serviceaccount", "serviceaccounts", "sa"},
        true},
       {"Secret", core, "secrets", {"secret", "secrets"}, true},
+      {"Service", core, "services", {"service", "services", "svc"}, true},
       {"Installation", op, "installations", {"installation", "installations"}},
   };
 }

@@ -35,7 +35,7 @@ TEST(Kinds, PluralsAndAliasesAreUniqueAndLowerCase) {
       })) << a;
     }
   }
-  EXPECT_EQ(all_kinds().size(), 23u);
+  EXPECT_EQ(all_kinds().size(), 24u);
 }
 
 TEST(Kinds, NamedLookups) {
@@ -61,7 +61,7 @@ TEST(Kinds, NamedLookups) {
     if (k.namespaced) namespaced.insert(k.plural);
   EXPECT_EQ(namespaced,
             (std::set<std::string>{"networkpolicies", "kubernetesnetworkpolicies", "networksets",
-                                   "pods", "serviceaccounts", "secrets"}));
+                                   "pods", "serviceaccounts", "secrets", "services"}));
 }
 
 }  // namespace

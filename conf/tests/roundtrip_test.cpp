@@ -137,6 +137,11 @@ const std::vector<Case>& cases() {
        "Opaque\nstringData:\n  password: s3cret\n",
        "secrets/kube-system/bgp-pass",
        {{"/stringData/password", "s3cret"}, {"/type", "Opaque"}}},
+      {"apiVersion: v1\nkind: Service\nmetadata:\n  name: customer\n  namespace: yaobank\nspec:\n  "
+       "type: NodePort\n  selector:\n    app: customer\n  ports:\n  - port: 80\n    nodePort: "
+       "30180\n",
+       "services/yaobank/customer",
+       {{"/spec/ports/0/protocol", "TCP"}, {"/spec/ports/0/nodePort", 30180}}},
       {"apiVersion: operator.tigera.io/v1\nkind: Installation\nmetadata:\n  name: default\nspec:\n "
        " calicoNetwork:\n    ipPools:\n    - cidr: 10.0.0.0/16\n      encapsulation: "
        "VXLANCrossSubnet\n",

@@ -46,6 +46,25 @@ void from_json(const Json& j, Secret& v) {
   field(j, "stringData", v.string_data);
 }
 
+void from_json(const Json& j, ServicePort& v) {
+  field(j, "name", v.name);
+  field(j, "protocol", v.protocol);
+  field(j, "port", v.port);
+  field(j, "targetPort", v.target_port);
+  field(j, "nodePort", v.node_port);
+}
+
+void from_json(const Json& j, Service& v) {
+  field(j, "metadata", v.metadata);
+  if (!j.contains("spec")) return;
+  const Json& s = j["spec"];
+  field(s, "type", v.spec.type);
+  field(s, "clusterIP", v.spec.cluster_ip);
+  field(s, "selector", v.spec.selector);
+  field(s, "ports", v.spec.ports);
+  field(s, "externalTrafficPolicy", v.spec.external_traffic_policy);
+}
+
 void from_json(const Json& j, Installation::Pool& v) {
   field(j, "name", v.name);
   field(j, "cidr", v.cidr);

@@ -1,5 +1,5 @@
-// Typed Kubernetes kinds podnet reads (Namespace, Pod, ServiceAccount, Secret) and the Tigera
-// operator's Installation. Only the fields podnet uses; the documents keep everything else.
+// Typed Kubernetes kinds podnet reads (Namespace, Pod, ServiceAccount, Secret, Service) and the
+// Tigera operator's Installation. Only the fields podnet uses; the documents keep everything else.
 #pragma once
 
 #include "conf/types/read.hpp"
@@ -48,6 +48,30 @@ struct Secret {
   std::map<std::string, std::string> string_data;  // plain text
 };
 
+// spec.ports[] of a Service. targetPort is a number or the name of a container port of the
+// backing pods; absent, it is the service's port (the API server's default).
+struct ServicePort {
+  std::string name;
+  std::string protocol = "TCP";
+  int64_t port = 0;
+  std::optional<IntOrString> target_port;
+  int64_t node_port = 0;  // 0: none (type ClusterIP)
+};
+
+// A Kubernetes Service: podnetd implements ClusterIP and NodePort in nftables (no proxy
+// process). Its endpoints are the Pods its selector matches in its namespace.
+struct Service {
+  static constexpr const char* kPlural = "services";
+  ObjectMeta metadata;
+  struct Spec {
+    std::string type = "ClusterIP";  // ClusterIP | NodePort
+    std::string cluster_ip;          // "" or "None": no virtual IP
+    std::map<std::string, std::string> selector;
+    std::vector<ServicePort> ports;
+    std::string external_traffic_policy = "Cluster";  // Cluster | Local
+  } spec;
+};
+
 struct Installation {
   static constexpr const char* kPlural = "installations";
   ObjectMeta metadata;
@@ -66,6 +90,8 @@ void from_json(const Json& j, ContainerPort& v);
 void from_json(const Json& j, Pod& v);
 void from_json(const Json& j, ServiceAccount& v);
 void from_json(const Json& j, Secret& v);
+void from_json(const Json& j, ServicePort& v);
+void from_json(const Json& j, Service& v);
 void from_json(const Json& j, Installation::Pool& v);
 void from_json(const Json& j, Installation& v);
 
