@@ -123,6 +123,30 @@ std::optional<Endpoint> workload_endpoint(const conf::types::Pod& pod,
   return e;
 }
 
+std::map<std::string, std::string> resolve_host_interfaces(
+    const Endpoints& endpoints, const std::string& node,
+    const std::map<std::string, std::vector<IpAddr>>& interfaces) {
+  std::map<std::string, std::string> out;
+  for (const auto& [ifc, addrs] : interfaces) {
+    const Endpoint* best = nullptr;
+    for (const auto& e : endpoints.endpoints) {
+      if (e.kind != Endpoint::Kind::host || e.node != node || e.interface == "*") continue;
+      if (best && best->name < e.name) continue;
+      // A HostEndpoint naming another interface never matches this one by address.
+      const bool match =
+          e.interface.empty()
+              ? std::any_of(e.ips.begin(), e.ips.end(),
+                            [&](const IpAddr& ip) {
+                              return std::find(addrs.begin(), addrs.end(), ip) != addrs.end();
+                            })
+              : e.interface == ifc;
+      if (match) best = &e;
+    }
+    if (best) out[ifc] = best->name;
+  }
+  return out;
+}
+
 Endpoint host_endpoint(const conf::types::HostEndpoint& hep, std::vector<std::string>* bad_ips) {
   Endpoint e;
   e.kind = Endpoint::Kind::host;

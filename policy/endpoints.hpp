@@ -4,6 +4,7 @@
 // selectors, sets and the evaluator treat them alike; `kind` tells them apart.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -74,6 +75,14 @@ Endpoint host_endpoint(const conf::types::HostEndpoint& hep, std::vector<std::st
 std::vector<conf::types::HostEndpoint> auto_host_endpoints(
     const std::vector<conf::types::Node>& nodes,
     const conf::types::KubeControllersConfiguration* kcc);
+
+// Felix's host endpoint resolution on `node`: each of its non-workload interfaces (name -> its
+// addresses) is governed by at most one of the node's HostEndpoints: of those that name it, or
+// name no interface and expect one of its addresses (expectedIPs), the one with the lowest name.
+// Returns interface -> HostEndpoint name. "*" endpoints are not part of it (they cover the rest).
+std::map<std::string, std::string> resolve_host_interfaces(
+    const Endpoints& endpoints, const std::string& node,
+    const std::map<std::string, std::vector<IpAddr>>& interfaces);
 
 // Every endpoint the resources describe: Pods (+ Namespaces, ServiceAccounts), HostEndpoints, and
 // auto host endpoints when a KubeControllersConfiguration enables them.
