@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "interop-tests/bgp/podnetd_under_test.hpp"
 #include "interop-tests/harness/harness.hpp"
 #include "interop-tests/peers/exabgp_peer.hpp"
 #include "interop-tests/peers/raw_bgp_speaker.hpp"
@@ -79,52 +80,15 @@ spec:
   asNumber: 64512
 )";
 
-// The shared lab: podnetd with a directory datastore, two ExaBGP peers.
+// The shared lab: podnetd and the two ExaBGP peers.
 struct Lab {
   std::unique_ptr<Topology> topo;
-  harness::TempDir dir{"podnet-rfc7606"};
-  harness::Process podnetd;
+  PodnetdUnderTest pn;
   std::unique_ptr<ExabgpPeer> exa;
   std::unique_ptr<ExabgpPeer> ibgp;
-
-  std::string pn_ns() const { return topo->ns("pn"); }
-  harness::CommandResult ctl(std::vector<std::string> args, const std::string& input = "") const {
-    args.insert(args.begin(), harness::podnetctl_path());
-    args.push_back("--datastore=dir:" + dir.file("store"));
-    args.push_back("--socket=" + dir.file("podnetd.sock"));
-    return harness::run(args, input);
-  }
-  json show(const std::vector<std::string>& what) const {
-    std::vector<std::string> args = {"show"};
-    args.insert(args.end(), what.begin(), what.end());
-    args.push_back("--json");
-    auto r = ctl(args);
-    if (r.exit_code != 0) return nullptr;
-    return json::parse(r.out, nullptr, false);
-  }
-  // The path podnetd holds for prefix from peer address `from`, or null.
-  json path(const std::string& prefix, const std::string& from) const {
-    auto j = show({"routes", prefix});
-    if (j.is_null() || !j.contains("routes")) return nullptr;
-    for (const auto& r : j["routes"])
-      for (const auto& p : r["paths"])
-        if (p.value("peerAddress", "") == from) return p;
-    return nullptr;
-  }
-  bool in_kernel(const std::string& prefix) const {
-    auto r = harness::run({"ip", "-n", pn_ns(), "-4", "route", "show", prefix, "proto", "12"});
-    return r.exit_code == 0 && !r.out.empty();
-  }
-  std::string log() const { return podnetd.err(); }
 };
 
 Lab* lab = nullptr;
-
-std::string global_name(std::string address) {
-  for (auto& c : address)
-    if (c == '.') c = '_';
-  return "Global_" + address;
-}
 
 class Rfc7606 : public ::testing::Test {
  protected:
@@ -139,14 +103,7 @@ class Rfc7606 : public ::testing::Test {
                                           {"raw", "eth0", {"10.0.0.3/24"}},
                                           {"ibgp", "eth0", {"10.0.0.4/24"}}});
     if (!lan || !lab->topo->up()) return;
-    harness::write_file(lab->dir.file("podnetd.yaml"),
-                        fmt::format("nodeName: n1\ndatastore:\n  path: {}\ncontrolSocket: {}\n"
-                                    "healthListen: 127.0.0.1:9099\nlogLevel: debug\n"
-                                    "bgp:\n  holdTime: 9\n",
-                                    lab->dir.file("store"), lab->dir.file("podnetd.sock")));
-    if (lab->ctl({"apply", "-f", "-"}, kResources).exit_code != 0) return;
-    lab->podnetd = harness::Process(
-        {harness::podnetd_path(), "--config", lab->dir.file("podnetd.yaml")}, lab->pn_ns());
+    if (!lab->pn.start(lab->topo->ns("pn"), "n1", kResources)) return;
     lab->exa = start_exabgp("exa", kExa, 65001);
     lab->ibgp = start_exabgp("ibgp", kIbgp, 64512);
   }
@@ -181,7 +138,7 @@ class Rfc7606 : public ::testing::Test {
   }
   void TearDown() override {
     if (HasFailure() && lab) {
-      std::cerr << "--- podnetd log\n" << lab->log();
+      std::cerr << "--- podnetd log\n" << lab->pn.log();
       if (lab->exa) std::cerr << "--- exabgp (eBGP) log\n" << lab->exa->log();
       if (raw_) std::cerr << "--- raw speaker log\n" << raw_->log();
     }
@@ -197,10 +154,10 @@ class Rfc7606 : public ::testing::Test {
     ASSERT_TRUE(lab->exa->announce(good(n), kExa));
     ASSERT_TRUE(lab->exa->announce(target(n), kExa, target_extra));
     ASSERT_TRUE(wait_until([&] {
-      auto t = lab->path(target(n), kExa);
-      return !t.is_null() && t["attributes"].value("med", 0) == 10 && lab->in_kernel(target(n)) &&
-             lab->in_kernel(good(n));
-    })) << lab->show({"routes"}).dump();
+      auto t = lab->pn.path(target(n), kExa);
+      return !t.is_null() && t["attributes"].value("med", 0) == 10 &&
+             lab->pn.in_kernel(target(n)) && lab->pn.in_kernel(good(n));
+    })) << lab->pn.show({"routes"}).dump();
   }
 
   // The crafted UPDATE was treated as withdraw: the target is gone from RIB and kernel, the
@@ -208,9 +165,9 @@ class Rfc7606 : public ::testing::Test {
   void expect_treat_as_withdraw(int n, const std::string& from, int subcode,
                                 const std::string& what) {
     EXPECT_TRUE(wait_until([&] {
-      return lab->path(target(n), from).is_null() && !lab->in_kernel(target(n));
-    })) << lab->show({"routes", target(n)}).dump();
-    EXPECT_NE(lab->log().find(fmt::format("treat-as-withdraw (3/{}): {}", subcode, what)),
+      return lab->pn.path(target(n), from).is_null() && !lab->pn.in_kernel(target(n));
+    })) << lab->pn.show({"routes", target(n)}).dump();
+    EXPECT_NE(lab->pn.log().find(fmt::format("treat-as-withdraw (3/{}): {}", subcode, what)),
               std::string::npos);
     expect_rest_untouched(n, from);
   }
@@ -219,34 +176,27 @@ class Rfc7606 : public ::testing::Test {
   json expect_discarded(int n, const std::string& from, int subcode, const std::string& what) {
     json p;
     EXPECT_TRUE(wait_until([&] {
-      p = lab->path(target(n), from);
+      p = lab->pn.path(target(n), from);
       return !p.is_null() && p["attributes"].value("med", 0) == 20;
-    })) << lab->show({"routes", target(n)}).dump();
-    EXPECT_TRUE(lab->in_kernel(target(n)));
-    EXPECT_NE(lab->log().find(fmt::format("attribute-discard (3/{}): {}", subcode, what)),
+    })) << lab->pn.show({"routes", target(n)}).dump();
+    EXPECT_TRUE(lab->pn.in_kernel(target(n)));
+    EXPECT_NE(lab->pn.log().find(fmt::format("attribute-discard (3/{}): {}", subcode, what)),
               std::string::npos);
     expect_rest_untouched(n, from);
     return p.is_null() ? json::object() : p["attributes"];
   }
 
   void expect_rest_untouched(int n, const std::string& from) {
-    EXPECT_FALSE(lab->path(good(n), from).is_null());
-    EXPECT_TRUE(lab->in_kernel(good(n)));
-    auto p = lab->show({"peers"});
-    bool up = false;
-    for (const auto& e : p["peers"])
-      if (e["name"] == global_name(from)) up = e["state"] == "Established";
-    EXPECT_TRUE(up) << p.dump();
+    EXPECT_FALSE(lab->pn.path(good(n), from).is_null());
+    EXPECT_TRUE(lab->pn.in_kernel(good(n)));
+    EXPECT_TRUE(lab->pn.established(global_peer_name(from))) << lab->pn.show({"peers"}).dump();
     if (from == kExa) {
       EXPECT_EQ(lab->exa->downs(kPn), exa_downs_) << "the session was reset";
     }
   }
 
   std::string last_error(const std::string& address) const {
-    auto p = lab->show({"peers"});
-    for (const auto& e : p["peers"])
-      if (e["name"] == global_name(address)) return e.value("lastError", "");
-    return "";
+    return lab->pn.last_error(global_peer_name(address));
   }
 
   // A raw speaker with an established session announcing case n's good and target routes.
@@ -257,9 +207,9 @@ class Rfc7606 : public ::testing::Test {
     ASSERT_TRUE(raw_->send_update(raw::update({}, valid_attrs(10), raw::nlri(good(n)))));
     ASSERT_TRUE(raw_->send_update(raw::update({}, valid_attrs(10), raw::nlri(target(n)))));
     ASSERT_TRUE(wait_until([&] {
-      return !lab->path(target(n), kRaw).is_null() && lab->in_kernel(target(n)) &&
-             lab->in_kernel(good(n));
-    })) << lab->show({"routes"}).dump();
+      return !lab->pn.path(target(n), kRaw).is_null() && lab->pn.in_kernel(target(n)) &&
+             lab->pn.in_kernel(good(n));
+    })) << lab->pn.show({"routes"}).dump();
   }
 
   // ORIGIN IGP, AS_PATH 65003, NEXT_HOP 10.0.0.3, MED.
@@ -334,7 +284,7 @@ TEST_F(Rfc7606, CommunitiesNotMultipleOfFourIsTreatAsWithdraw) {
 // RFC 7606 7.6: ATOMIC_AGGREGATE of length 1 is discarded; the route stays.
 TEST_F(Rfc7606, AtomicAggregateWrongLengthIsDiscarded) {
   exa_baseline(8, "med 10 atomic-aggregate");
-  ASSERT_TRUE(lab->path(target(8), kExa)["attributes"].value("atomicAggregate", false));
+  ASSERT_TRUE(lab->pn.path(target(8), kExa)["attributes"].value("atomicAggregate", false));
   ASSERT_TRUE(lab->exa->announce(target(8), kExa, "med 20 attribute [ 0x06 0x40 0x00 ]"));
   auto attrs = expect_discarded(8, kExa, 5, "ATOMIC_AGGREGATE");
   EXPECT_FALSE(attrs.contains("atomicAggregate")) << attrs.dump();
@@ -343,7 +293,7 @@ TEST_F(Rfc7606, AtomicAggregateWrongLengthIsDiscarded) {
 // RFC 7606 7.7: AGGREGATOR of length 6 on a 4-octet-AS session (8 expected) is discarded.
 TEST_F(Rfc7606, AggregatorWrongLengthIsDiscarded) {
   exa_baseline(9, "med 10 aggregator ( 65001:10.0.0.2 )");
-  ASSERT_TRUE(lab->path(target(9), kExa)["attributes"].contains("aggregator"));
+  ASSERT_TRUE(lab->pn.path(target(9), kExa)["attributes"].contains("aggregator"));
   ASSERT_TRUE(lab->exa->announce(target(9), kExa, "med 20 attribute [ 0x07 0xc0 0xfde90a000002 ]"));
   auto attrs = expect_discarded(9, kExa, 5, "AGGREGATOR");
   EXPECT_FALSE(attrs.contains("aggregator")) << attrs.dump();
@@ -357,7 +307,7 @@ TEST_F(Rfc7606, UnknownOptionalTransitiveGarbageIsKept) {
                                  "med 20 attribute [ 0xf0 0xc0 0xdeadbeefcafe0102030405 ]"));
   json p;
   ASSERT_TRUE(wait_until([&] {
-    p = lab->path(target(10), kExa);
+    p = lab->pn.path(target(10), kExa);
     return !p.is_null() && p["attributes"].value("med", 0) == 20;
   }));
   ASSERT_TRUE(p["attributes"].contains("unknownAttributes")) << p.dump();
@@ -365,7 +315,7 @@ TEST_F(Rfc7606, UnknownOptionalTransitiveGarbageIsKept) {
   EXPECT_EQ(u["type"], 240);
   EXPECT_EQ(u["flags"], 0xc0);
   EXPECT_EQ(u["length"], 11);
-  EXPECT_TRUE(lab->in_kernel(target(10)));
+  EXPECT_TRUE(lab->pn.in_kernel(target(10)));
   expect_rest_untouched(10, kExa);
   // Passed on to the iBGP peer unchanged but for the Partial bit (flags 0xC0 -> 0xE0).
   EXPECT_TRUE(wait_until([&] {
@@ -392,16 +342,16 @@ TEST_F(Rfc7606, MpReachBadNextHopLengthResetsTheSession) {
   EXPECT_TRUE(lab->exa->wait_notification(true, 3, 9)) << lab->exa->log();
   EXPECT_NE(last_error(kExa).find("Optional Attribute Error"), std::string::npos)
       << last_error(kExa);
-  EXPECT_NE(lab->log().find("session-reset (3/9): MP_REACH_NLRI"), std::string::npos);
+  EXPECT_NE(lab->pn.log().find("session-reset (3/9): MP_REACH_NLRI"), std::string::npos);
   // ExaBGP reconnects and re-sends it: the session flaps until the route is withdrawn.
   ASSERT_TRUE(lab->exa->withdraw(target(11)));
   EXPECT_TRUE(wait_until(
       [&] {
-        return lab->exa->established(kPn) && !lab->path(good(11), kExa).is_null() &&
-               lab->in_kernel(good(11));
+        return lab->exa->established(kPn) && !lab->pn.path(good(11), kExa).is_null() &&
+               lab->pn.in_kernel(good(11));
       },
       30s));
-  EXPECT_TRUE(lab->path(target(11), kExa).is_null());
+  EXPECT_TRUE(lab->pn.path(target(11), kExa).is_null());
 }
 
 // ---- iBGP, ExaBGP ----
@@ -413,9 +363,9 @@ TEST_F(Rfc7606, LocalPrefFromIbgpPeerIsKept) {
   ASSERT_TRUE(lab->ibgp->announce(target(12), kIbgp, "med 20 local-preference 200"));
   json p;
   ASSERT_TRUE(wait_until([&] {
-    p = lab->path(target(12), kIbgp);
-    return !p.is_null() && lab->in_kernel(target(12));
-  })) << lab->show({"routes"}).dump();
+    p = lab->pn.path(target(12), kIbgp);
+    return !p.is_null() && lab->pn.in_kernel(target(12));
+  })) << lab->pn.show({"routes"}).dump();
   EXPECT_EQ(p["attributes"].value("localPref", 0), 200) << p.dump();
   EXPECT_EQ(p["kind"], "ibgp");
 }
@@ -424,7 +374,7 @@ TEST_F(Rfc7606, LocalPrefFromIbgpPeerIsKept) {
 TEST_F(Rfc7606, IbgpAsPathBadSegmentTypeIsTreatAsWithdraw) {
   ASSERT_TRUE(lab->ibgp->announce(good(13), kIbgp));
   ASSERT_TRUE(lab->ibgp->announce(target(13), kIbgp, "med 10"));
-  ASSERT_TRUE(wait_until([&] { return !lab->path(target(13), kIbgp).is_null(); }));
+  ASSERT_TRUE(wait_until([&] { return !lab->pn.path(target(13), kIbgp).is_null(); }));
   ASSERT_TRUE(lab->ibgp->announce(target(13), kIbgp, "attribute [ 0x02 0x40 0x05010000fde9 ]"));
   expect_treat_as_withdraw(13, kIbgp, 11, "AS_PATH");
 }
@@ -491,10 +441,10 @@ TEST_F(Rfc7606, DuplicateMpReachResetsTheSession) {
   const auto mp = raw::attribute(0x80, 14, {0, 1, 1, 4, 10, 0, 0, 3, 0, 24, 10, 126, 2});
   ASSERT_TRUE(raw_->send_update(raw::update({}, raw::concat({origin(), as_path(), mp, mp}), {})));
   EXPECT_TRUE(raw_->wait_notification(3, 1)) << raw_->log();
-  EXPECT_NE(lab->log().find("session-reset (3/1): MP_REACH_NLRI"), std::string::npos);
+  EXPECT_NE(lab->pn.log().find("session-reset (3/1): MP_REACH_NLRI"), std::string::npos);
   // The reset takes the peer's routes with it.
-  EXPECT_TRUE(wait_until([&] { return !lab->in_kernel(good(26)); }));
-  EXPECT_TRUE(lab->path(good(26), kRaw).is_null());
+  EXPECT_TRUE(wait_until([&] { return !lab->pn.in_kernel(good(26)); }));
+  EXPECT_TRUE(lab->pn.path(good(26), kRaw).is_null());
 }
 
 // RFC 4271 6.3 / RFC 7606 4: a Total Path Attribute Length larger than the message leaves the
@@ -507,7 +457,7 @@ TEST_F(Rfc7606, TotalAttributeLengthOverrunResetsTheSession) {
   EXPECT_TRUE(raw_->wait_notification(3, 1)) << raw_->log();
   EXPECT_NE(last_error(kRaw).find("Malformed Attribute List"), std::string::npos)
       << last_error(kRaw);
-  EXPECT_TRUE(wait_until([&] { return !lab->in_kernel(good(27)); }));
+  EXPECT_TRUE(wait_until([&] { return !lab->pn.in_kernel(good(27)); }));
 }
 
 // RFC 7606 4: an attribute whose own length runs past the Path Attributes field, inside a

@@ -52,6 +52,7 @@ std::string ExabgpPeer::config_text() const {
     if (n.ipv4) c << "    ipv4 unicast;\n";
     if (n.ipv6) c << "    ipv6 unicast;\n";
     c << "  }\n";
+    if (!add_path_.empty()) c << "  capability {\n    add-path " << add_path_ << ";\n  }\n";
     c << "  api {\n    processes [ podnet-api ];\n    neighbor-changes;\n"
          "    receive { parsed; notification; update; }\n  }\n}\n";
   }

@@ -28,6 +28,11 @@ class ExabgpPeer {
   ExabgpPeer(const ExabgpPeer&) = delete;
   ExabgpPeer& operator=(const ExabgpPeer&) = delete;
 
+  // ADD-PATH (RFC 7911) capability for every neighbour: "send", "receive" or "send/receive";
+  // "" (the default) none. Takes effect at start(). Paths are then told apart by
+  // `path-information <id>` in announce/withdraw commands.
+  void set_add_path(std::string mode) { add_path_ = std::move(mode); }
+
   Status start();
   Status stop();
   bool running();
@@ -57,6 +62,7 @@ class ExabgpPeer {
  private:
   std::string netns_;
   PeerConfig config_;
+  std::string add_path_;
   harness::TempDir dir_{"podnet-exabgp"};
   harness::Process proc_;
 };
