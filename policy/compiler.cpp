@@ -396,11 +396,25 @@ CompileResult Compiler::run() {
       rendered_[&p] = pc;
     }
 
+  // Which interfaces each host endpoint governs: its interfaceName, unless Felix's resolution
+  // gives that interface to another one; for one with expectedIPs only, those resolved to it.
+  const auto governed = resolve_host_interfaces(endpoints_, opts_.node, opts_.host_interfaces);
+  auto interfaces_of = [&](const Endpoint& ep) {
+    std::vector<std::string> out;
+    if (!ep.interface.empty()) {
+      auto w = governed.find(ep.interface);
+      if (w == governed.end() || w->second == ep.name) out.push_back(ep.interface);
+      return out;
+    }
+    for (const auto& [ifc, name] : governed)
+      if (name == ep.name) out.push_back(ifc);
+    return out;
+  };
   std::vector<const Endpoint*> workloads, heps;
   for (const auto& ep : endpoints_.endpoints) {
     if (ep.node != opts_.node) continue;
     if (ep.kind == Endpoint::Kind::workload && !ep.interface.empty()) workloads.push_back(&ep);
-    if (ep.kind == Endpoint::Kind::host && !ep.interface.empty()) heps.push_back(&ep);
+    if (ep.kind == Endpoint::Kind::host && !interfaces_of(ep).empty()) heps.push_back(&ep);
   }
   out_.local_endpoints = workloads.size() + heps.size();
 
@@ -436,11 +450,12 @@ CompileResult Compiler::run() {
       if (fwd) star_fwd = fhfw;
       if (pre_any) star_pre = pre;
     } else {
-      from_hep.elements.push_back({{KeyPart::ifname(ep->interface)}, Verdict::jump(fh)});
-      to_hep.elements.push_back({{KeyPart::ifname(ep->interface)}, Verdict::jump(th)});
-      if (fwd) fwd_hep.elements.push_back({{KeyPart::ifname(ep->interface)}, Verdict::jump(fhfw)});
-      if (pre_any)
-        pre_hep.elements.push_back({{KeyPart::ifname(ep->interface)}, Verdict::jump(pre)});
+      for (const std::string& ifc : interfaces_of(*ep)) {
+        from_hep.elements.push_back({{KeyPart::ifname(ifc)}, Verdict::jump(fh)});
+        to_hep.elements.push_back({{KeyPart::ifname(ifc)}, Verdict::jump(th)});
+        if (fwd) fwd_hep.elements.push_back({{KeyPart::ifname(ifc)}, Verdict::jump(fhfw)});
+        if (pre_any) pre_hep.elements.push_back({{KeyPart::ifname(ifc)}, Verdict::jump(pre)});
+      }
     }
   }
 

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,10 @@ struct CompileOptions {
   // to the host endpoint policy (the "*" endpoint).
   enum class EndpointToHost { accept, drop, return_ };
   EndpointToHost endpoint_to_host = EndpointToHost::accept;
+  // This node's non-workload interfaces and their addresses: a HostEndpoint with expectedIPs
+  // but no interfaceName governs the interfaces that carry one of them (resolve_host_interfaces
+  // in policy/endpoints.hpp). Empty: such host endpoints police nothing.
+  std::map<std::string, std::vector<IpAddr>> host_interfaces;
 };
 
 // `endpoints` holds every endpoint of the cluster: all of them feed selector sets; only this

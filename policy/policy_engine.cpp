@@ -111,6 +111,7 @@ Status PolicyEngine::update(const std::vector<conf::Resource>& resources, const 
       co.failsafes = failsafes_from(in);
       co.table = opts_.table;
       co.endpoint_to_host = endpoint_to_host(in);
+      co.host_interfaces = host_interfaces_;
       compiled = compile(built.model, eps, co);
       status_.endpoints = eps.endpoints.size();
       for (const auto& e : compiled.errors) {
@@ -184,6 +185,12 @@ Result<std::vector<std::string>> PolicyEngine::verify_and_repair() {
   ++status_.repairs;
   status_.last_apply = *r;
   return *diffs;
+}
+
+bool PolicyEngine::set_host_interfaces(std::map<std::string, std::vector<IpAddr>> interfaces) {
+  if (interfaces == host_interfaces_) return false;
+  host_interfaces_ = std::move(interfaces);
+  return true;
 }
 
 Status PolicyEngine::remove() {

@@ -20,6 +20,7 @@
 
 #include "conf/resource.hpp"
 #include "conf/result.hpp"
+#include "policy/ip.hpp"
 #include "policy/nft/nft_programmer.hpp"
 
 namespace podnet::policy {
@@ -56,6 +57,10 @@ class PolicyEngine {
   // For a periodic timer: checks the kernel against the last applied table (skipped when the
   // nftables generation did not move) and repairs drift in one batch. Returns what was repaired.
   Result<std::vector<std::string>> verify_and_repair();
+  // This node's non-workload interfaces and their addresses, for host endpoints given by
+  // expectedIPs only (CompileOptions::host_interfaces); used from the next update(). Returns
+  // whether they changed (then the caller should update()).
+  bool set_host_interfaces(std::map<std::string, std::vector<IpAddr>> interfaces);
   // Deletes the table (shutdown).
   Status remove();
 
@@ -70,6 +75,7 @@ class PolicyEngine {
   std::unique_ptr<nft::Programmer> prog_;
   std::map<std::string, conf::Resource> last_good_;  // datastore key -> last version applied
   EngineStatus status_;
+  std::map<std::string, std::vector<IpAddr>> host_interfaces_;
 };
 
 }  // namespace podnet::policy
