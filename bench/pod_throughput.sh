@@ -10,7 +10,8 @@
 # default route via 169.254.1.1, proxy ARP). iperf3 runs from pod to pod (TCP, one stream).
 # "hand": routes / vxlan.calico / wireguard-go + wg written by this script. "podnetd": two podnetd
 # on a shared directory datastore (Nodes, one IPPool, an affine block per node), the path chosen by
-# the pool's vxlanMode or FelixConfiguration's wireguardEnabled.
+# the pool's vxlanMode or FelixConfiguration's wireguardEnabled, with its network policy on (as
+# Calico always polices: no policy applies, the namespace profile allows; "hand" has no nftables).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,6 +34,11 @@ teardown() {
 }
 trap 'teardown; rm -rf "$WORK"' EXIT
 
+# Calico's CNI device name for pod $1 of namespace default: cali + SHA-1("default.<pod>")[:11].
+# podnetd polices by default and finds a pod's device by this name (traffic of a cali device no
+# Pod resource explains is dropped), so the podnetd runs register the pods too (podnetd_up).
+cali_of() { printf 'cali%s' "$(printf 'default.%s' "$1" | sha1sum | cut -c1-11)"; }
+
 # Nodes, link and pods; no routes between them yet.
 setup() {
   teardown
@@ -46,14 +52,16 @@ setup() {
     ip -n "$node" link set eth0 up
     ip netns exec "$node" sysctl -qw net.ipv4.ip_forward=1
     ip -n "$node" route add default via 10.0.0.254 dev eth0 onlink  # proxy ARP needs a route
-    ip link add cali$n netns "$node" type veth peer name eth0 netns "$pod"
-    ip -n "$node" link set cali$n up
-    ip netns exec "$node" sysctl -qw net.ipv4.conf.cali$n.proxy_arp=1
+    local cali
+    cali=$(cali_of "$pod")
+    ip link add "$cali" netns "$node" type veth peer name eth0 netns "$pod"
+    ip -n "$node" link set "$cali" up
+    ip netns exec "$node" sysctl -qw "net.ipv4.conf.$cali.proxy_arp=1"
     ip -n "$pod" addr add "$ip/32" dev eth0
     ip -n "$pod" link set eth0 up
     ip -n "$pod" route add 169.254.1.1 dev eth0 scope link
     ip -n "$pod" route add default via 169.254.1.1 dev eth0
-    ip -n "$node" route add "$ip/32" dev cali$n scope link
+    ip -n "$node" route add "$ip/32" dev "$cali" scope link
   done
   sleep 1
 }
@@ -128,11 +136,16 @@ apiVersion: projectcalico.org/v3
 kind: FelixConfiguration
 metadata: {name: default}
 spec: {$2}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: default}
 EOF
 )
   for n in a b; do
     local node=tp$n ip=10.0.0.1 blk=1 wg=wgtpa
     [ $n = b ] && { ip=10.0.0.2; blk=2; wg=wgtpb; }
+    res+=$(printf -- '\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: tp%s-pod, namespace: default}\nspec: {nodeName: %s}\nstatus: {podIP: 10.244.%s.1, podIPs: [{ip: 10.244.%s.1}]}\n' "$n" "$node" "$blk" "$blk")
     res+=$(printf -- '\n---\napiVersion: projectcalico.org/v3\nkind: Node\nmetadata: {name: %s}\nspec:\n  bgp: {ipv4Address: %s/24}\n---\napiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata: {name: node.%s}\nspec: {wireguardInterfaceName: %s}\n---\napiVersion: projectcalico.org/v3\nkind: IPAMBlock\nmetadata: {name: 10-244-%s-0-26}\nspec:\n  cidr: 10.244.%s.0/26\n  affinity: host:%s\n  allocations: []\n  unallocated: []\n  attributes: []\n' "$node" "$ip" "$node" "$wg" "$blk" "$blk" "$node")
   done
   echo "$res" | "$PODNETCTL" --datastore "dir:$store" apply -f - >/dev/null

@@ -61,6 +61,30 @@ void print_status(std::ostream& out, const nlohmann::json& j) {
                              ? ""
                              : ": " + d["wireguard"].value("error", ""));
   }
+  if (j.contains("filtering")) {
+    // Policy problems are shown here because a rejected policy changes nothing in the kernel:
+    // this is where an operator sees why an edit had no effect.
+    const auto& p = j["filtering"]["policy"];
+    if (!p.value("enabled", true)) {
+      out << "policy      off (policy.enabled false)\n";
+    } else {
+      out << fmt::format(
+          "policy      {}: {} local endpoint(s) of {}, {} policies, {} chains, {} rules, {} set "
+          "elements, {} applies{}\n",
+          p.value("programmed", false) ? "programmed" : "not programmed",
+          p.value("localEndpoints", 0), p.value("endpoints", 0), p.value("policies", 0),
+          p.value("chains", 0), p.value("rules", 0), p.value("elements", 0), p.value("applies", 0),
+          p.value("repairs", 0) ? fmt::format(", {} drift repairs", p.value("repairs", 0)) : "");
+      if (!p.value("lastApplyError", "").empty())
+        out << fmt::format("  kernel rejected the last ruleset (previous stays): {}\n",
+                           p.value("lastApplyError", ""));
+      for (const auto& e : p.value("errors", nlohmann::json::array()))
+        out << fmt::format("  rejected: {}\n", e.get<std::string>());
+    }
+    const auto& n = j["filtering"]["natOutgoing"];
+    out << fmt::format("nat out     {}{}\n", n.value("enabled", false) ? "on" : "off",
+                       n.value("error", "").empty() ? "" : ": " + n.value("error", ""));
+  }
   out << fmt::format("resources   {} in all\n", ds.value("resources", 0));
   for (const auto& k : j["resources"])
     out << fmt::format("  {:<32} {:>6}\n", k.value("kind", "?"), k.value("count", 0));

@@ -47,11 +47,11 @@ struct DaemonConfig {
     // dataplane.mtuFile: the pod MTU for the CNI plugin ("" = not written), as Calico's
     std::string mtu_file = "/var/lib/calico/mtu";
   } dataplane;
-  // Network policy in nftables (table inet podnet). Off by default until workloads are wired by
-  // podnet's CNI plugin: with it on, traffic of cali* interfaces without a Pod resource is
-  // dropped, as Felix drops traffic of unknown workload interfaces.
+  // Network policy in nftables (table inet podnet). On by default, as Felix always polices: traffic
+  // of cali* interfaces without a Pod resource is dropped, as Felix drops traffic of unknown
+  // workload interfaces, and a pod no policy applies to is allowed by its namespace profile.
   struct Policy {
-    bool enabled = false;  // policy.enabled
+    bool enabled = true;  // policy.enabled
   } policy;
   bool nat_outgoing = true;  // natOutgoing: NAT outgoing for pools with natOutgoing (podnet-nat)
 

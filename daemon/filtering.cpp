@@ -4,6 +4,7 @@
 
 #include "conf/types/ipam.hpp"
 #include "conf/types/routing.hpp"
+#include "daemon/node_address.hpp"
 #include "ipam-sync/resource_ops.hpp"
 #include "policy/endpoints.hpp"
 #include "policy/nat_outgoing.hpp"
@@ -42,10 +43,42 @@ bool Filtering::concerns_nat(const std::string& key) {
   return false;
 }
 
+namespace {
+
+// This node's non-workload interfaces and their addresses, as Felix's interface monitor gives
+// them to host endpoint resolution (workload devices, cali*, are never host endpoints).
+std::map<std::string, std::vector<policy::IpAddr>> host_interfaces() {
+  std::map<std::string, std::vector<policy::IpAddr>> out;
+  for (const auto& a : interface_addresses()) {
+    if (a.ifname.rfind("cali", 0) == 0) continue;
+    if (auto ip = policy::IpAddr::parse(a.address)) out[a.ifname].push_back(*ip);
+  }
+  return out;
+}
+
+}  // namespace
+
 void Filtering::update_policy(const ResourceCache& cache) {
   if (!policy_) return;
-  if (auto st = policy_->update(cache.resources(), config_.node_name); !st)
+  cache_ = &cache;
+  policy_->set_host_interfaces(host_interfaces());
+  const std::size_t applies = policy_->status().applies;
+  if (auto st = policy_->update(cache.resources(), config_.node_name); !st) {
     spdlog::warn("policy: {}", st.error().message);
+    return;
+  }
+  // The first apply tells whether a previous podnetd's table was found: adopted as it was (a
+  // restart changes nothing in the kernel) or replaced in one transaction.
+  const auto& last = policy_->status().last_apply;
+  if (applies == 0 && last && last->adopted)
+    spdlog::info("policy: adopted the table a previous run left in the kernel");
+  else if (applies == 0 && last && last->replaced)
+    spdlog::info("policy: replaced the table a previous run left in the kernel");
+  // Logged when they change, not at every update while a bad resource stays.
+  if (policy_->status().errors != policy_errors_) {
+    policy_errors_ = policy_->status().errors;
+    for (const auto& e : policy_errors_) spdlog::warn("policy: rejected: {}", e);
+  }
 }
 
 bool Filtering::concerns_auto_hep(const std::string& key) {
@@ -139,6 +172,11 @@ void Filtering::schedule_check() {
   check_timer_.expires_after(kCheckInterval);
   check_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
+    // An address moved to another interface re-resolves host endpoints given by expectedIPs.
+    if (policy_ && cache_ && policy_->set_host_interfaces(host_interfaces())) {
+      spdlog::info("policy: host interfaces changed, host endpoints re-resolved");
+      update_policy(*cache_);
+    }
     if (policy_) {
       auto repaired = policy_->verify_and_repair();
       if (!repaired) {

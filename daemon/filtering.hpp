@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -49,6 +50,8 @@ class Filtering {
   conf::DaemonConfig config_;
   store::Datastore& store_;
   std::unique_ptr<policy::PolicyEngine> policy_;
+  std::vector<std::string> policy_errors_;  // as last logged
+  const ResourceCache* cache_ = nullptr;    // the App's, for re-resolving host endpoints
   std::unique_ptr<policy::nft::Programmer> nat_;
   std::string nat_error_;
   std::size_t nat_applies_ = 0;

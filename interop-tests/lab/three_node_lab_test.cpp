@@ -95,6 +95,9 @@ class ThreeNodeLab : public ::testing::Test {
   void add(const std::string& n, const std::string& ip) {
     auto p = add_pod(*topo, n, "eth0", fmt::format("pod-{}", ip), ip);
     ASSERT_TRUE(p) << p.error().message;
+    // podnetd polices by default: a cali device no Pod resource explains is dropped.
+    auto reg = register_pod(dir.file("store"), *p);
+    ASSERT_TRUE(reg) << reg.error().message;
     pods.push_back(*p);
   }
   harness::CommandResult ctl(std::vector<std::string> args, const std::string& input = "") {

@@ -4,6 +4,14 @@
 
 #include <functional>
 
+#include <nlohmann/json.hpp>
+
+#include "conf/kinds.hpp"
+#include "conf/resource.hpp"
+#include "ipam-sync/directory_store.hpp"
+#include "ipam-sync/resource_ops.hpp"
+#include "policy/endpoints.hpp"
+
 namespace podnet::interop {
 
 namespace {
@@ -18,15 +26,13 @@ Status in_ns(Topology& topo, const std::string& host, const std::vector<std::str
 
 }  // namespace
 
-std::string cali_name(const std::string& ns_and_pod) {
-  uint64_t h = 1469598103934665603ull;  // FNV-1a
-  for (unsigned char c : ns_and_pod) h = (h ^ c) * 1099511628211ull;
-  return fmt::format("cali{:011x}", h & 0xfffffffffffull);
+std::string cali_name(const std::string& ns, const std::string& pod) {
+  return policy::workload_interface_name(ns, pod);
 }
 
 Result<Pod> add_pod(Topology& topo, const std::string& node, const std::string& node_uplink,
-                    const std::string& pod_host, const std::string& ip) {
-  Pod pod{pod_host, node, ip, cali_name("default." + pod_host)};
+                    const std::string& pod_host, const std::string& ip, const std::string& ns) {
+  Pod pod{pod_host, node, ip, cali_name(ns, pod_host), ns};
   if (auto s = topo.add_host(pod_host); !s) return s.error();
   const std::string pod_ns = topo.ns(pod_host);
   for (const auto& argv : std::vector<std::vector<std::string>>{
@@ -55,6 +61,40 @@ Result<Pod> add_pod(Topology& topo, const std::string& node, const std::string& 
     if (auto s = in_ns(topo, pod_host, argv); !s) return s.error();
   }
   return pod;
+}
+
+namespace {
+
+Status write_doc(store::Datastore& ds, const nlohmann::json& doc) {
+  auto r = conf::parse_resource(doc, "<lab>");
+  if (!r) return r.error();
+  if (auto w = store::write(ds, std::move(*r), store::WriteMode::apply); !w) return w.error();
+  return ok_status();
+}
+
+}  // namespace
+
+Status register_pod(const std::string& store_dir, const Pod& pod,
+                    const std::map<std::string, std::string>& labels,
+                    const std::string& service_account) {
+  auto ds = store::DirectoryStore::open(store_dir);
+  if (!ds) return ds.error();
+  if (auto ns = (*ds)->get(store::make_key(*conf::find_kind("Namespace"), "", pod.ns)); !ns) {
+    if (ns.error().code != Errc::not_found) return ns.error();
+    nlohmann::json doc = {
+        {"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", pod.ns}}}};
+    if (auto s = write_doc(**ds, doc); !s) return s;
+  }
+  nlohmann::json doc = {
+      {"apiVersion", "v1"},
+      {"kind", "Pod"},
+      {"metadata", {{"name", pod.host}, {"namespace", pod.ns}, {"labels", nlohmann::json(labels)}}},
+      {"spec", {{"nodeName", pod.node}, {"serviceAccountName", service_account}}},
+      {"status",
+       {{"phase", "Running"},
+        {"podIP", pod.ip},
+        {"podIPs", nlohmann::json::array({{{"ip", pod.ip}}})}}}};
+  return write_doc(**ds, doc);
 }
 
 }  // namespace podnet::interop

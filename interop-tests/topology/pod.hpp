@@ -4,6 +4,7 @@
 // answered by the node's proxy ARP (reference: the seed's "How Pods See the Network").
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "conf/result.hpp"
@@ -12,20 +13,32 @@
 namespace podnet::interop {
 
 struct Pod {
-  std::string host;     // the Topology host name of the pod's namespace
-  std::string node;     // the node host it hangs off
-  std::string ip;       // "10.244.1.5"
-  std::string host_if;  // "cali1eaab2bfc77"
+  std::string host;            // the Topology host name of the pod's namespace = the pod's name
+  std::string node;            // the node host it hangs off = the Kubernetes node name
+  std::string ip;              // "10.244.1.5"
+  std::string host_if;         // "cali1eaab2bfc77"
+  std::string ns = "default";  // the pod's Kubernetes namespace
 };
 
-// Calico's host-side interface name for a pod: "cali" + the first 11 hex digits of a hash of
-// "<namespace>.<pod>" (Calico uses SHA-1; any stable hash keeps names unique and short).
-std::string cali_name(const std::string& ns_and_pod);
+// Calico's CNI host-side interface name: "cali" + the first 11 hex digits of
+// SHA-1("<namespace>.<pod>") (policy::workload_interface_name), so that podnetd, which derives
+// the name from the Pod resource, finds the device the lab made.
+std::string cali_name(const std::string& ns, const std::string& pod);
 
-// Adds the pod's namespace to `topo` (as host `pod_host`) and wires it to `node`. The node gets
-// IPv4 forwarding, proxy ARP on the cali device, and (if it has none) a default route out of
-// `node_uplink`, which proxy ARP for 169.254.1.1 needs.
+// Adds the pod's namespace to `topo` (as host `pod_host`, also the pod's name in Kubernetes
+// namespace `ns`) and wires it to `node`. The node gets IPv4 forwarding, proxy ARP on the cali
+// device, and (if it has none) a default route out of `node_uplink`, which proxy ARP for
+// 169.254.1.1 needs.
 Result<Pod> add_pod(Topology& topo, const std::string& node, const std::string& node_uplink,
-                    const std::string& pod_host, const std::string& ip);
+                    const std::string& pod_host, const std::string& ip,
+                    const std::string& ns = "default");
+
+// Registers `pod` as a Kubernetes Pod resource (namespace, name, labels, spec.nodeName,
+// spec.serviceAccountName, status.podIPs) in the directory datastore at `store_dir`, as the API
+// server would hold it, and its Namespace if the store has none: with policy on, podnetd drops
+// traffic of cali devices that no Pod explains. Writing again replaces the labels.
+Status register_pod(const std::string& store_dir, const Pod& pod,
+                    const std::map<std::string, std::string>& labels = {},
+                    const std::string& service_account = "default");
 
 }  // namespace podnet::interop
