@@ -193,6 +193,24 @@ struct MatchPrinter {
                        m.addr == AddrField::saddr ? "saddr" : "daddr",
                        m.port == PortField::sport ? "sport" : "dport", neg(m.negate), m.set);
   }
+  std::string operator()(const FibAddrTypeMatch& m) const {
+    const char* t = "unicast";
+    switch (m.type) {
+      case AddrType::unicast:
+        break;
+      case AddrType::local:
+        t = "local";
+        break;
+      case AddrType::broadcast:
+        t = "broadcast";
+        break;
+      case AddrType::multicast:
+        t = "multicast";
+        break;
+    }
+    return fmt::format("fib {} type {}{}", m.field == AddrField::saddr ? "saddr" : "daddr",
+                       neg(m.negate), t);
+  }
 };
 
 struct StmtPrinter {
@@ -210,6 +228,21 @@ struct StmtPrinter {
     return fmt::format("{} vmap @{}", v.dir == Dir::in ? "iifname" : "oifname", v.map);
   }
   std::string operator()(const Verdict& v) const { return v.str(); }
+  std::string operator()(const Dnat& d) const {
+    const bool v6 = d.addr.find(':') != std::string::npos;
+    if (!d.port) return fmt::format("dnat {} to {}", v6 ? "ip6" : "ip", d.addr);
+    return v6 ? fmt::format("dnat ip6 to [{}]:{}", d.addr, d.port)
+              : fmt::format("dnat ip to {}:{}", d.addr, d.port);
+  }
+  std::string operator()(const Reject& r) const {
+    return r.tcp_reset ? "reject with tcp reset" : "reject";
+  }
+  std::string operator()(const NumgenVmap& n) const {
+    std::vector<std::string> parts;
+    for (std::size_t i = 0; i < n.verdicts.size(); ++i)
+      parts.push_back(fmt::format("{} : {}", i, n.verdicts[i].str()));
+    return fmt::format("numgen random mod {} vmap {{ {} }}", n.verdicts.size(), join(parts, ", "));
+  }
 };
 
 const char* hook_name(Hook h) {
@@ -469,7 +502,8 @@ Status validate(const Table& t) {
       for (std::size_t j = 0; j < r.stmt.size(); ++j) {
         const auto& s = r.stmt[j];
         const bool terminal =
-            std::holds_alternative<Verdict>(s) || std::holds_alternative<VmapLookup>(s);
+            std::holds_alternative<Verdict>(s) || std::holds_alternative<VmapLookup>(s) ||
+            std::holds_alternative<NumgenVmap>(s) || std::holds_alternative<Reject>(s);
         if (terminal && j + 1 != r.stmt.size())
           return invalid(where + ": a verdict must be the last statement");
         if (auto* v = std::get_if<Verdict>(&s);
@@ -483,6 +517,26 @@ Status validate(const Table& t) {
           if (!m || !m->vmap || m->key != std::vector<KeyType>{KeyType::ifname})
             return invalid(where + ": no ifname verdict map @" + vm->map);
         }
+        if (auto* ng = std::get_if<NumgenVmap>(&s)) {
+          if (ng->verdicts.empty()) return invalid(where + ": numgen over no verdicts");
+          for (const auto& v : ng->verdicts)
+            if (v.kind == VerdictKind::jump || v.kind == VerdictKind::goto_) {
+              const Chain* target = t.chain(v.chain);
+              if (!target || target->base)
+                return invalid(where + ": " + v.str() + " targets no regular chain");
+            }
+        }
+        if (auto* dn = std::get_if<Dnat>(&s)) {
+          auto a = KeyPart::addr(dn->addr);
+          if (!a || !a->single()) return invalid(where + ": bad dnat address " + dn->addr);
+          if (c.base && c.base->type != ChainType::nat)
+            return invalid(where + ": NAT in a filter base chain");
+        }
+        // The kernel refuses reject on prerouting / postrouting hooks (validated at commit,
+        // with a bare EOPNOTSUPP); say which rule.
+        if (std::holds_alternative<Reject>(s) && c.base &&
+            (c.base->hook == Hook::prerouting || c.base->hook == Hook::postrouting))
+          return invalid(where + ": reject outside the input/forward/output hooks");
         if (auto* sn = std::get_if<Snat>(&s)) {
           auto a = KeyPart::addr(sn->addr);
           if (!a || !a->single()) return invalid(where + ": bad snat address " + sn->addr);

@@ -162,8 +162,18 @@ struct AddrProtoPortMatch {
   friend bool operator==(const AddrProtoPortMatch&, const AddrProtoPortMatch&) = default;
 };
 
+// fib saddr|daddr type <t>: the address's route type in this namespace's tables (RTN_* values).
+// `fib daddr type local` is "addressed to this node", whatever interface the address is on.
+enum class AddrType : uint32_t { unicast = 1, local = 2, broadcast = 3, multicast = 5 };
+struct FibAddrTypeMatch {
+  AddrField field = AddrField::daddr;
+  AddrType type = AddrType::local;
+  bool negate = false;
+  friend bool operator==(const FibAddrTypeMatch&, const FibAddrTypeMatch&) = default;
+};
+
 using Match = std::variant<IfNameMatch, AddrMatch, L4ProtoMatch, PortMatch, IcmpMatch, CtStateMatch,
-                           MarkMatch, AddrProtoPortMatch>;
+                           MarkMatch, AddrProtoPortMatch, FibAddrTypeMatch>;
 
 struct Counter {
   friend bool operator==(const Counter&, const Counter&) = default;
@@ -191,8 +201,27 @@ struct VmapLookup {
   std::string map;
   friend bool operator==(const VmapLookup&, const VmapLookup&) = default;
 };
+// dnat to addr[:port] (nat chains): Kubernetes service -> endpoint. port 0 keeps the port.
+struct Dnat {
+  std::string addr;  // "10.0.0.1" or "fd00::1"
+  uint16_t port = 0;
+  friend bool operator==(const Dnat&, const Dnat&) = default;
+};
+// reject: a TCP reset, or ICMP(v6) port unreachable. The kernel takes it only in chains on the
+// input / forward / output hooks (and chains entered from them); it ends the packet.
+struct Reject {
+  bool tcp_reset = false;
+  friend bool operator==(const Reject&, const Reject&) = default;
+};
+// numgen random mod N vmap { 0 : v[0], ..., N-1 : v[N-1] } (N = verdicts.size()): one of the
+// verdicts, uniformly at random per new connection. An anonymous map owned by the rule.
+struct NumgenVmap {
+  std::vector<Verdict> verdicts;
+  friend bool operator==(const NumgenVmap&, const NumgenVmap&) = default;
+};
 
-using Statement = std::variant<Counter, Log, SetMark, Masquerade, Snat, VmapLookup, Verdict>;
+using Statement = std::variant<Counter, Log, SetMark, Masquerade, Snat, VmapLookup, Verdict,
+                               Dnat, Reject, NumgenVmap>;
 
 struct Rule {
   std::vector<Match> match;     // all must hold

@@ -209,6 +209,17 @@ class Encoder {
     return ok_status();
   }
 
+  Status on(const FibAddrTypeMatch& m) {
+    auto* e = add("fib");
+    nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_FLAGS,
+                       m.field == AddrField::saddr ? NFTA_FIB_F_SADDR : NFTA_FIB_F_DADDR);
+    nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
+    nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
+    const uint32_t type = static_cast<uint32_t>(m.type);  // host byte order, as fib stores it
+    cmp(m.negate ? NFT_CMP_NEQ : NFT_CMP_EQ, &type, 4);
+    return ok_status();
+  }
+
   Status on(const Counter&) {
     add("counter");
     return ok_status();
@@ -243,6 +254,60 @@ class Encoder {
     nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_SNAT);
     nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, v4 ? NFPROTO_IPV4 : NFPROTO_IPV6);
     nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
+    return ok_status();
+  }
+  Status on(const Dnat& d) {
+    auto a = KeyPart::addr(d.addr);
+    if (!a) return a.error();
+    const bool v4 = a->type == KeyType::ipv4_addr;
+    nfproto_dep(v4 ? IpVersion::v4 : IpVersion::v6);
+    auto* imm = add("immediate");
+    nftnl_expr_set_u32(imm, NFTNL_EXPR_IMM_DREG, NFT_REG_1);
+    nftnl_expr_set(imm, NFTNL_EXPR_IMM_DATA, a->lo.data(), static_cast<uint32_t>(a->lo.size()));
+    if (d.port) {
+      const uint8_t port[2] = {static_cast<uint8_t>(d.port >> 8), static_cast<uint8_t>(d.port)};
+      auto* p = add("immediate");
+      nftnl_expr_set_u32(p, NFTNL_EXPR_IMM_DREG, NFT_REG_2);
+      nftnl_expr_set(p, NFTNL_EXPR_IMM_DATA, port, 2);
+    }
+    auto* e = add("nat");
+    nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
+    nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, v4 ? NFPROTO_IPV4 : NFPROTO_IPV6);
+    nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
+    if (d.port) nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, NFT_REG_2);
+    return ok_status();
+  }
+  Status on(const Reject& r) {
+    auto* e = add("reject");
+    if (r.tcp_reset) {
+      nftnl_expr_set_u32(e, NFTNL_EXPR_REJECT_TYPE, NFT_REJECT_TCP_RST);
+      nftnl_expr_set_u8(e, NFTNL_EXPR_REJECT_CODE, 0);
+    } else if (family_ == Family::inet) {
+      nftnl_expr_set_u32(e, NFTNL_EXPR_REJECT_TYPE, NFT_REJECT_ICMPX_UNREACH);
+      nftnl_expr_set_u8(e, NFTNL_EXPR_REJECT_CODE, NFT_REJECT_ICMPX_PORT_UNREACH);
+    } else {
+      nftnl_expr_set_u32(e, NFTNL_EXPR_REJECT_TYPE, NFT_REJECT_ICMP_UNREACH);
+      // ICMP_PORT_UNREACH (3) / ICMPV6_PORT_UNREACH (4)
+      nftnl_expr_set_u8(e, NFTNL_EXPR_REJECT_CODE, family_ == Family::ip ? 3 : 4);
+    }
+    return ok_status();
+  }
+  Status on(const NumgenVmap& n) {
+    auto* e = add("numgen");
+    nftnl_expr_set_u32(e, NFTNL_EXPR_NG_DREG, NFT_REG_1);
+    nftnl_expr_set_u32(e, NFTNL_EXPR_NG_MODULUS, static_cast<uint32_t>(n.verdicts.size()));
+    nftnl_expr_set_u32(e, NFTNL_EXPR_NG_TYPE, NFT_NG_RANDOM);
+    // numgen writes a host-order u32, as meta mark does: a mark-typed map fits it.
+    Set map;
+    map.key = {KeyType::mark};
+    map.vmap = true;
+    for (std::size_t i = 0; i < n.verdicts.size(); ++i)
+      map.elements.push_back(Element{{KeyPart::mark(static_cast<uint32_t>(i))}, n.verdicts[i]});
+    auto [name, id] = batch_.next_anon_set();
+    const SetState st = set_state(map);
+    batch_.add_set(name, st, id);
+    batch_.add_elems(name, st.elems, id);
+    lookup(NFT_REG_1, name, id, false, NFT_REG_VERDICT);
     return ok_status();
   }
   Status on(const VmapLookup& v) {
