@@ -4,7 +4,8 @@
 include_guard(GLOBAL)
 include(${CMAKE_CURRENT_LIST_DIR}/model.cmake)
 add_library(podnet_policy_compiler
-  ${CMAKE_CURRENT_LIST_DIR}/compiler.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/compiler.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/incremental.cpp)
 target_include_directories(podnet_policy_compiler PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(podnet_policy_compiler PUBLIC podnet_policy_model podnet_nft fmt::fmt)
 podnet_warnings(podnet_policy_compiler)
@@ -14,7 +15,7 @@ target_link_libraries(podnet_policy_compiler PUBLIC nlohmann_json::nlohmann_json
 # Tests, when included from policy/CMakeLists.txt (not from another module's fragment).
 if(CMAKE_CURRENT_SOURCE_DIR STREQUAL CMAKE_CURRENT_LIST_DIR)
   podnet_test(policy_compiler_test unit
-    SOURCES tests/compiler_test.cpp
+    SOURCES tests/compiler_test.cpp tests/icmp_test.cpp tests/incremental_test.cpp
     LIBS podnet_policy_compiler)
   if("interop-tests" IN_LIST PODNET_MODULES)
     podnet_test(policy_engine_traffic_test netns

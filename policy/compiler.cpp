@@ -14,7 +14,7 @@ using nft::KeyPart;
 using nft::KeyType;
 using nft::Verdict;
 
-enum class Class { normal, forward, pre_dnat };
+enum class Class { normal, forward, pre_dnat, untracked };
 
 bool in_class(const Policy& p, Class c) {
   switch (c) {
@@ -24,6 +24,8 @@ bool in_class(const Policy& p, Class c) {
       return p.apply_on_forward && !p.pre_dnat && !p.do_not_track;
     case Class::pre_dnat:
       return p.pre_dnat;
+    case Class::untracked:
+      return p.do_not_track;
   }
   return false;
 }
@@ -44,16 +46,19 @@ nft::MarkMatch mark_is(uint32_t bit, bool set) {
 
 class Compiler {
  public:
-  Compiler(const Model& m, const Endpoints& eps, const CompileOptions& o)
-      : model_(m), endpoints_(eps), opts_(o) {}
+  Compiler(const Model& m, const Endpoints& eps, const CompileOptions& o, CompileIndex* index)
+      : model_(m), endpoints_(eps), opts_(o), index_(index) {}
 
   CompileResult run();
+  // One local workload's fw-/tw- chains from an index's rendered policies.
+  std::vector<nft::Chain> workload(const Endpoint& ep, const CompileIndex& index);
 
  private:
   // Sets.
   std::string selector_set(const SelectorMatch& sel, int fam);
   std::string named_port_set(const std::optional<SelectorMatch>& sel,
                              const std::vector<std::string>& names, int fam);
+  void fill_set(const std::string& name, nft::Set s, const SetSource& src);
   // Rules.
   Result<std::vector<Matches>> entity(const EntityMatch& e, bool source, int fam,
                                       std::optional<int> proto);
@@ -71,6 +76,7 @@ class Compiler {
   const Model& model_;
   const Endpoints& endpoints_;
   const CompileOptions& opts_;
+  CompileIndex* index_;  // filled when an incremental caller asks for it
   CompileResult out_;
   std::map<std::string, nft::Set> sets_;
   std::vector<std::string> new_sets_;  // sets the policy being rendered created
@@ -94,23 +100,33 @@ KeyType addr_type(int fam) {
 std::string Compiler::selector_set(const SelectorMatch& sel, int fam) {
   std::string name = "s" + fam_tag(fam) + "-" + short_hash(sel.text);
   if (sets_.count(name)) return name;
-  nft::Set s{name, {addr_type(fam)}, true, false, {}};
+  fill_set(name, nft::Set{name, {addr_type(fam)}, true, false, {}}, SetSource{sel, {}, fam});
+  return name;
+}
+
+// Endpoints' and NetworkSets' contributions; recorded per endpoint for incremental updates.
+void Compiler::fill_set(const std::string& name, nft::Set s, const SetSource& src) {
+  CompileIndex::IndexedSet* ix = nullptr;
+  if (index_) {
+    ix = &index_->sets[name];
+    ix->source = src;
+  }
   for (const auto& ep : endpoints_.endpoints) {
-    if (!sel.selector.matches(ep.labels)) continue;
-    for (const auto& ip : ep.ips)
-      if (ip.family() == fam)
-        if (auto k = KeyPart::addr(ip.str())) s.elements.push_back({{*k}, std::nullopt});
+    auto el = set_elements_of(src, ep);
+    if (el.empty()) continue;
+    s.elements.insert(s.elements.end(), el.begin(), el.end());
+    if (ix) ix->members[ep.name] = std::move(el);
   }
-  for (const auto& ns : model_.network_sets) {
-    if (!sel.selector.matches(ns.labels)) continue;
-    for (const auto& c : ns.nets)
-      if (c.family() == fam)
-        if (auto k = KeyPart::addr(c.str())) s.elements.push_back({{*k}, std::nullopt});
-  }
+  if (src.port_names.empty())
+    for (const auto& ns : model_.network_sets) {
+      auto el = set_elements_of(src, ns);
+      s.elements.insert(s.elements.end(), el.begin(), el.end());
+      if (ix) ix->fixed.insert(ix->fixed.end(), el.begin(), el.end());
+    }
   s.elements = nft::normalized_elements(s);
+  if (ix) ix->set = s;
   sets_.emplace(name, std::move(s));
   new_sets_.push_back(name);
-  return name;
 }
 
 std::string Compiler::named_port_set(const std::optional<SelectorMatch>& sel,
@@ -119,24 +135,11 @@ std::string Compiler::named_port_set(const std::optional<SelectorMatch>& sel,
   for (const auto& n : names) id += "|" + n;
   std::string name = "n" + fam_tag(fam) + "-" + short_hash(id);
   if (sets_.count(name)) return name;
-  nft::Set s{name, {addr_type(fam), KeyType::inet_proto, KeyType::inet_service}, false, false, {}};
-  // felix's rule scanner: (ip, protocol, port) of every endpoint matching the rule's positive
-  // selector (all endpoints without one) that has a port of one of these names.
-  for (const auto& ep : endpoints_.endpoints) {
-    if (sel && !sel->selector.matches(ep.labels)) continue;
-    for (const auto& np : ep.ports) {
-      if (std::find(names.begin(), names.end(), np.name) == names.end()) continue;
-      for (const auto& ip : ep.ips)
-        if (ip.family() == fam)
-          if (auto k = KeyPart::addr(ip.str()))
-            s.elements.push_back({{*k, KeyPart::proto(static_cast<uint8_t>(np.protocol)),
-                                   KeyPart::port(static_cast<uint16_t>(np.port))},
-                                  std::nullopt});
-    }
-  }
-  s.elements = nft::normalized_elements(s);
-  sets_.emplace(name, std::move(s));
-  new_sets_.push_back(name);
+  fill_set(
+      name,
+      nft::Set{
+          name, {addr_type(fam), KeyType::inet_proto, KeyType::inet_service}, false, false, {}},
+      SetSource{sel, names, fam});
   return name;
 }
 
@@ -302,7 +305,8 @@ Status Compiler::policy_chain(const Policy& p, Direction d, const std::string& n
 bool Compiler::endpoint_chain(const Endpoint& ep, Direction d, Class c, const std::string& name) {
   nft::Chain ch{name, std::nullopt, {}};
   ch.rules.push_back(rule({}, {nft::SetMark{kMarkAccept | kMarkPass, 0}}));
-  const bool pre = c == Class::pre_dnat;
+  // preDNAT and untracked (raw) chains end without a verdict: what no policy decided goes on.
+  const bool pre = c == Class::pre_dnat || c == Class::untracked;
   bool any = false;
   for (const auto& t : model_.tiers) {
     bool applies = false;
@@ -314,8 +318,10 @@ bool Compiler::endpoint_chain(const Endpoint& ep, Direction d, Class c, const st
       applies = true;
       ch.rules.push_back(rule({mark_is(kMarkPass, false)}, {Verdict::jump(target)}));
       if (pre)
-        ch.rules.push_back(rule({mark_is(kMarkAccept, true)},
-                                {nft::SetMark{0, kMarkPreDnatAllowed}, Verdict::ret()}));
+        ch.rules.push_back(rule(
+            {mark_is(kMarkAccept, true)},
+            {nft::SetMark{0, c == Class::untracked ? kMarkUntrackedAllowed : kMarkPreDnatAllowed},
+             Verdict::ret()}));
       else
         ch.rules.push_back(rule({mark_is(kMarkAccept, true)}, {Verdict::ret()}));
     }
@@ -367,6 +373,15 @@ void failsafe_rules(nft::Chain& c, const std::vector<FailsafePort>& list, bool i
   }
 }
 
+std::vector<nft::Chain> Compiler::workload(const Endpoint& ep, const CompileIndex& index) {
+  for (const auto& [p, names] : index.rendered)
+    rendered_[p] = PolicyChains{names.first, names.second};
+  select_for(ep);
+  endpoint_chain(ep, Direction::egress, Class::normal, "fw-" + ep.interface);
+  endpoint_chain(ep, Direction::ingress, Class::normal, "tw-" + ep.interface);
+  return std::move(out_.table.chains);
+}
+
 CompileResult Compiler::run() {
   out_.table.family = nft::Family::inet;
   out_.table.name = opts_.table;
@@ -374,11 +389,6 @@ CompileResult Compiler::run() {
   // Per-policy chains first: a policy that cannot be rendered is left out everywhere.
   for (const auto& t : model_.tiers)
     for (const auto& p : t.policies) {
-      if (p.do_not_track) {
-        out_.errors.push_back({p.id(), p.resource, "doNotTrack policies are not supported"});
-        failed_.insert(&p);
-        continue;
-      }
       PolicyChains pc;
       const std::string id = short_hash(policy_kind_name(p.kind) + ("/" + p.ns) + "/" + p.name);
       new_sets_.clear();
@@ -389,11 +399,15 @@ CompileResult Compiler::run() {
       if (!st) {
         out_.errors.push_back({p.id(), p.resource, st.error().message});
         failed_.insert(&p);
-        for (const auto& n : new_sets_) sets_.erase(n);  // the sets only this policy used
+        for (const auto& n : new_sets_) {  // the sets only this policy used
+          sets_.erase(n);
+          if (index_) index_->sets.erase(n);
+        }
         policy_chains_.resize(chains_before);
         continue;
       }
       rendered_[&p] = pc;
+      if (index_) index_->rendered[&p] = {pc.in, pc.out};
     }
 
   // Which interfaces each host endpoint governs: its interfaceName, unless Felix's resolution
@@ -422,6 +436,7 @@ CompileResult Compiler::run() {
   for (const Endpoint* ep : workloads) {
     select_for(*ep);
     std::string fw = "fw-" + ep->interface, tw = "tw-" + ep->interface;
+    // Order and names as workload() renders them for incremental updates.
     endpoint_chain(*ep, Direction::egress, Class::normal, fw);
     endpoint_chain(*ep, Direction::ingress, Class::normal, tw);
     from_wl.elements.push_back({{KeyPart::ifname(ep->interface)}, Verdict::jump(fw)});
@@ -430,8 +445,9 @@ CompileResult Compiler::run() {
 
   // Host endpoints: named interfaces through maps, "*" after them.
   nft::Set from_hep = vmap("from-hep"), to_hep = vmap("to-hep"), fwd_hep = vmap("fwd-hep"),
-           pre_hep = vmap("pre-hep");
-  std::string star_in, star_out, star_fwd, star_pre;
+           pre_hep = vmap("pre-hep"), raw_in_hep = vmap("raw-in-hep"),
+           raw_out_hep = vmap("raw-out-hep");
+  std::string star_in, star_out, star_fwd, star_pre, star_raw_in, star_raw_out;
   for (const Endpoint* ep : heps) {
     const std::string id = short_hash(ep->name, 10);
     select_for(*ep);
@@ -444,17 +460,27 @@ CompileResult Compiler::run() {
     if (!fwd) out_.table.chains.pop_back();
     bool pre_any = endpoint_chain(*ep, Direction::ingress, Class::pre_dnat, pre);
     if (!pre_any) out_.table.chains.pop_back();
+    // doNotTrack policy, in the raw hooks: ui- for ingress, ue- for egress.
+    const std::string ui = "ui-" + id, ue = "ue-" + id;
+    bool ui_any = endpoint_chain(*ep, Direction::ingress, Class::untracked, ui);
+    if (!ui_any) out_.table.chains.pop_back();
+    bool ue_any = endpoint_chain(*ep, Direction::egress, Class::untracked, ue);
+    if (!ue_any) out_.table.chains.pop_back();
     if (star) {
       star_in = fh;
       star_out = th;
       if (fwd) star_fwd = fhfw;
       if (pre_any) star_pre = pre;
+      if (ui_any) star_raw_in = ui;
+      if (ue_any) star_raw_out = ue;
     } else {
       for (const std::string& ifc : interfaces_of(*ep)) {
         from_hep.elements.push_back({{KeyPart::ifname(ifc)}, Verdict::jump(fh)});
         to_hep.elements.push_back({{KeyPart::ifname(ifc)}, Verdict::jump(th)});
         if (fwd) fwd_hep.elements.push_back({{KeyPart::ifname(ifc)}, Verdict::jump(fhfw)});
         if (pre_any) pre_hep.elements.push_back({{KeyPart::ifname(ifc)}, Verdict::jump(pre)});
+        if (ui_any) raw_in_hep.elements.push_back({{KeyPart::ifname(ifc)}, Verdict::jump(ui)});
+        if (ue_any) raw_out_hep.elements.push_back({{KeyPart::ifname(ifc)}, Verdict::jump(ue)});
       }
     }
   }
@@ -540,6 +566,38 @@ CompileResult Compiler::run() {
                                 {Verdict::jump(star_pre)}));
   }
 
+  // raw (-300, before conntrack at -200): doNotTrack policy. Failsafes go on to the tracked path;
+  // what the untracked chains allowed (their mark) is not tracked and accepted; Deny dropped it
+  // in the policy chain; anything else continues to normal (tracked) policy. The filter chains
+  // then accept the marked packets first thing: untracked policy decided for them.
+  const bool has_raw_in = !raw_in_hep.elements.empty() || !star_raw_in.empty();
+  const bool has_raw_out = !raw_out_hep.elements.empty() || !star_raw_out.empty();
+  nft::Chain raw_pre = base("raw-prerouting", nft::Hook::prerouting, -300);
+  nft::Chain raw_out = base("raw-output", nft::Hook::output, -300);
+  auto raw_chain = [&](nft::Chain& c, bool inbound, const nft::Set& map, const std::string& star) {
+    const auto dir = inbound ? nft::Dir::in : nft::Dir::out;
+    c.rules.push_back(rule({}, {nft::SetMark{kMarkAccept | kMarkPass | kMarkUntrackedAllowed, 0}}));
+    failsafe_rules(c, inbound ? opts_.failsafes.inbound : opts_.failsafes.outbound, inbound,
+                   {Verdict::accept()});
+    if (!map.elements.empty()) c.rules.push_back(rule({}, {nft::VmapLookup{dir, map.name}}));
+    if (!star.empty())
+      c.rules.push_back(rule({nft::IfNameMatch{dir, "lo", true},
+                              nft::IfNameMatch{dir, "cali*", true}, mark_is(kMarkAccept, false)},
+                             {Verdict::jump(star)}));
+    c.rules.push_back(
+        rule({mark_is(kMarkUntrackedAllowed, true)}, {nft::Notrack{}, Verdict::accept()}));
+  };
+  if (has_raw_in) raw_chain(raw_pre, true, raw_in_hep, star_raw_in);
+  if (has_raw_out) raw_chain(raw_out, false, raw_out_hep, star_raw_out);
+  if (has_raw_in || has_raw_out) {
+    auto accept_untracked = [](nft::Chain& c) {
+      c.rules.insert(c.rules.begin(),
+                     rule({mark_is(kMarkUntrackedAllowed, true)}, {Verdict::accept()}));
+    };
+    for (nft::Chain* c : {&fwd, &in, &outc}) accept_untracked(*c);
+    if (has_pre) accept_untracked(prer);
+  }
+
   // Assemble: sets, maps, base chains, endpoint chains, then the policy chains actually used.
   // Like felix, only policies active on this node's endpoints are programmed (every policy is
   // still rendered above, so a bad one is reported wherever it applies); only their sets too.
@@ -549,6 +607,8 @@ CompileResult Compiler::run() {
       for (const auto& st : r.stmt)
         if (auto* v = std::get_if<Verdict>(&st); v && v->kind == nft::VerdictKind::jump)
           used_chains.insert(v->chain);
+  if (index_)
+    for (const auto& c : policy_chains_) index_->policy_chains[c.name] = c;
   std::erase_if(policy_chains_, [&](const nft::Chain& c) { return !used_chains.count(c.name); });
   for (const auto& c : policy_chains_)
     for (const auto& r : c.rules)
@@ -559,7 +619,8 @@ CompileResult Compiler::run() {
       }
   for (auto& [name, s] : sets_)
     if (used_sets.count(name)) out_.table.sets.push_back(std::move(s));
-  for (auto* m : {&from_wl, &to_wl, &from_hep, &to_hep, &fwd_hep, &pre_hep}) {
+  for (auto* m :
+       {&from_wl, &to_wl, &from_hep, &to_hep, &fwd_hep, &pre_hep, &raw_in_hep, &raw_out_hep}) {
     if (m->name != "from-wl" && m->name != "to-wl" && m->elements.empty()) continue;
     m->elements = nft::normalized_elements(*m);
     out_.table.sets.push_back(std::move(*m));
@@ -567,6 +628,8 @@ CompileResult Compiler::run() {
   std::vector<nft::Chain> chains{std::move(fwd), std::move(in)};
   if (!heps.empty()) chains.push_back(std::move(outc));
   if (has_pre) chains.push_back(std::move(prer));
+  if (has_raw_in) chains.push_back(std::move(raw_pre));
+  if (has_raw_out) chains.push_back(std::move(raw_out));
   for (auto& c : out_.table.chains) chains.push_back(std::move(c));
   for (auto& c : policy_chains_) chains.push_back(std::move(c));
   out_.table.chains = std::move(chains);
@@ -586,7 +649,54 @@ std::string short_hash(std::string_view text, std::size_t len) {
 }
 
 CompileResult compile(const Model& model, const Endpoints& endpoints, const CompileOptions& opts) {
-  return Compiler(model, endpoints, opts).run();
+  return Compiler(model, endpoints, opts, nullptr).run();
+}
+
+CompileResult compile(const Model& model, const Endpoints& endpoints, const CompileOptions& opts,
+                      CompileIndex* index) {
+  if (index) *index = CompileIndex{};
+  return Compiler(model, endpoints, opts, index).run();
+}
+
+std::vector<nft::Chain> workload_chains(const Model& model, const Endpoint& ep,
+                                        const CompileIndex& index, const CompileOptions& opts) {
+  static const Endpoints none;
+  return Compiler(model, none, opts, nullptr).workload(ep, index);
+}
+
+std::vector<nft::Element> set_elements_of(const SetSource& src, const Endpoint& ep) {
+  std::vector<nft::Element> out;
+  if (src.selector && !src.selector->selector.matches(ep.labels)) return out;
+  if (src.port_names.empty()) {
+    if (!src.selector) return out;
+    for (const auto& ip : ep.ips)
+      if (ip.family() == src.family)
+        if (auto k = KeyPart::addr(ip.str())) out.push_back({{*k}, std::nullopt});
+    return out;
+  }
+  // felix's rule scanner: (ip, protocol, port) of every endpoint matching the rule's positive
+  // selector (all endpoints without one) that has a port of one of these names.
+  const auto& names = src.port_names;
+  for (const auto& np : ep.ports) {
+    if (std::find(names.begin(), names.end(), np.name) == names.end()) continue;
+    for (const auto& ip : ep.ips)
+      if (ip.family() == src.family)
+        if (auto k = KeyPart::addr(ip.str()))
+          out.push_back({{*k, KeyPart::proto(static_cast<uint8_t>(np.protocol)),
+                          KeyPart::port(static_cast<uint16_t>(np.port))},
+                         std::nullopt});
+  }
+  return out;
+}
+
+std::vector<nft::Element> set_elements_of(const SetSource& src, const NetworkSet& ns) {
+  std::vector<nft::Element> out;
+  if (!src.port_names.empty() || !src.selector || !src.selector->selector.matches(ns.labels))
+    return out;
+  for (const auto& c : ns.nets)
+    if (c.family() == src.family)
+      if (auto k = KeyPart::addr(c.str())) out.push_back({{*k}, std::nullopt});
+  return out;
 }
 
 }  // namespace podnet::policy

@@ -7,6 +7,9 @@
 //   input / output (0)    workloads to the host (their egress), failsafes, then host endpoint
 //                         chains fh-<id> / th-<id> (interface maps, then the "*" endpoint).
 //   prerouting (-150)     preDNAT policy of host endpoints, before any DNAT (-100).
+//   raw-prerouting /      doNotTrack policy of host endpoints (ui-<id> / ue-<id>), before
+//   raw-output (-300)     conntrack: Allow = notrack + accept, Deny = drop; the filter chains
+//                         then accept what it allowed (kMarkUntrackedAllowed).
 //   pi-<id> / po-<id>     one chain per policy and direction, shared by every endpoint; Allow and
 //                         Pass set a mark and return, Deny drops, Log logs and goes on.
 //   s4-<id> / n4-<id>     selector IP sets (endpoints' addresses, NetworkSet nets) and named-port
@@ -19,7 +22,9 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "policy/endpoints.hpp"
@@ -33,6 +38,9 @@ namespace podnet::policy {
 inline constexpr uint32_t kMarkAccept = 0x10000;
 inline constexpr uint32_t kMarkPass = 0x20000;
 inline constexpr uint32_t kMarkPreDnatAllowed = 0x80000;
+// doNotTrack policy allowed the packet in the raw hooks (it is untracked): the filter chains
+// accept it without further policy, as felix does.
+inline constexpr uint32_t kMarkUntrackedAllowed = 0x40000;
 
 struct CompileError {
   std::string policy;    // Policy::id()
@@ -68,6 +76,40 @@ struct CompileOptions {
 // `endpoints` holds every endpoint of the cluster: all of them feed selector sets; only this
 // node's get endpoint chains.
 CompileResult compile(const Model& model, const Endpoints& endpoints, const CompileOptions& opts);
+
+// ---- for incremental updates (policy/incremental.hpp) -----------------------------------------
+
+// How a selector set (s4-/s6-) or a named-port set (n4-/n6-) is filled.
+struct SetSource {
+  std::optional<SelectorMatch> selector;  // absent: every endpoint (a named port without selector)
+  std::vector<std::string> port_names;    // non-empty: a named-port set
+  int family = 4;
+};
+// The elements one endpoint / one NetworkSet contributes to a set of this source (none when the
+// selector does not match).
+std::vector<nft::Element> set_elements_of(const SetSource& src, const Endpoint& ep);
+std::vector<nft::Element> set_elements_of(const SetSource& src, const NetworkSet& ns);
+
+// What compile() knew besides the table: every set any rendered policy refers to (programmed or
+// not) with the endpoints that fill it, and every rendered policy chain.
+struct CompileIndex {
+  struct IndexedSet {
+    SetSource source;
+    nft::Set set;                                              // as compiled (normalized)
+    std::map<std::string, std::vector<nft::Element>> members;  // endpoint name -> its elements
+    std::vector<nft::Element> fixed;                           // NetworkSets' nets
+  };
+  std::map<std::string, IndexedSet> sets;
+  std::map<std::string, nft::Chain> policy_chains;
+  // Rendered policies (pointers into the Model compiled) -> their chains {ingress, egress}.
+  std::map<const Policy*, std::pair<std::string, std::string>> rendered;
+};
+CompileResult compile(const Model& model, const Endpoints& endpoints, const CompileOptions& opts,
+                      CompileIndex* index);
+// The fw-/tw- chains of one of this node's workload endpoints, exactly as compile() renders them
+// (`index` from compile() over the same model).
+std::vector<nft::Chain> workload_chains(const Model& model, const Endpoint& ep,
+                                        const CompileIndex& index, const CompileOptions& opts);
 
 // Stable short id of a string (hex of a 64-bit FNV-1a, `len` digits), for nft names.
 std::string short_hash(std::string_view text, std::size_t len = 12);

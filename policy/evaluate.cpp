@@ -114,7 +114,9 @@ bool Evaluator::rule_matches(const Rule& r, const Packet& p) const {
     return true;
   };
   if (r.icmp && !icmp_in(*r.icmp)) return false;
-  if (r.not_icmp && r.not_protocol == p.protocol && icmp_in(*r.not_icmp)) return false;
+  // notICMP excludes the ICMP packets of that type (and code): NOT (type == t && code == c).
+  // The rule's protocol (ICMP / ICMPv6, which the model requires) was checked above.
+  if (r.not_icmp && icmp_in(*r.not_icmp)) return false;
   if (!entity_matches(r.source, p.src, p.src_port, p)) return false;
   if (!entity_matches(r.destination, p.dst, p.dst_port, p)) return false;
   return true;

@@ -293,10 +293,12 @@ Rule rule_of(const conf::types::Rule& r, const std::string& ns, const std::strin
   out.not_protocol = proto(r.not_protocol, "notProtocol");
   out.icmp = icmp_of(r.icmp, field + ".icmp", errs);
   out.not_icmp = icmp_of(r.not_icmp, field + ".notICMP", errs);
-  for (auto [m, p, name] : {std::tuple{&out.icmp, out.protocol, "icmp"},
-                            std::tuple{&out.not_icmp, out.not_protocol, "notICMP"}}) {
+  // notICMP is a negative match on the type/code of ICMP packets (felix renders it as
+  // `icmp type != t`, which only ICMP packets can match), so like icmp it needs protocol ICMP /
+  // ICMPv6, not notProtocol.
+  for (auto [m, name] : {std::pair{&out.icmp, "icmp"}, std::pair{&out.not_icmp, "notICMP"}}) {
     if (!*m) continue;
-    bool v4 = p == 1, v6 = p == 58;
+    bool v4 = out.protocol == 1, v6 = out.protocol == 58;
     if (!v4 && !v6)
       errs.add(field + "." + name, fmt::format("{} needs protocol ICMP or ICMPv6", name));
     else if (out.ip_version && *out.ip_version != (v4 ? 4 : 6))
@@ -396,6 +398,10 @@ std::optional<Policy> normalise(PolicyKind kind, const std::string& name, const 
       errs.add("spec.egress", "preDNAT policies take ingress rules only");
   } else {
     p.apply_on_forward = true;
+    // Calico has these flags on GlobalNetworkPolicy only (they act on host endpoints).
+    if (spec.do_not_track)
+      errs.add("spec.doNotTrack", "doNotTrack is only valid on a GlobalNetworkPolicy");
+    if (spec.pre_dnat) errs.add("spec.preDNAT", "preDNAT is only valid on a GlobalNetworkPolicy");
   }
 
   const std::string rule_ns = kind == PolicyKind::global ? "" : ns;

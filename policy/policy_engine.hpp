@@ -7,6 +7,12 @@
 // its last good version (from an earlier update) is used in its place, or, if it never was good,
 // it is left out; either way it is reported in status().errors until it is fixed. So a bad edit
 // to a policy keeps the ruleset that policy had.
+//
+// Updates are incremental when they can be: the engine compares the resources with those of the
+// last update, and when only Pods changed (label change, pod added or deleted) it rebuilds just
+// those pods' endpoints and lets the IncrementalCompiler (policy/incremental.hpp) produce the
+// set-element and chain changes, applied in one batch without a whole-table diff. Anything
+// else — or an incremental step that fails — takes the full path (model, compile, table diff).
 #pragma once
 
 #include <chrono>
@@ -20,6 +26,7 @@
 
 #include "conf/resource.hpp"
 #include "conf/result.hpp"
+#include "policy/incremental.hpp"
 #include "policy/ip.hpp"
 #include "policy/nft/nft_programmer.hpp"
 
@@ -34,6 +41,8 @@ struct EngineStatus {
   std::string last_apply_error;     // the kernel rejected the last batch (previous table stays)
   std::optional<nft::ApplyStats> last_apply;
   double last_update_ms = 0;
+  bool last_update_incremental = false;  // the last update changed only pods: no full compile
+  std::size_t incremental_updates = 0;
   std::size_t repairs = 0;
   nlohmann::json json() const;  // for /v1/status
 };
@@ -70,11 +79,23 @@ class PolicyEngine {
 
  private:
   Status ensure_programmer();
+  using Inputs = std::map<std::string, const conf::Resource*>;
+  Status update(const Inputs& now, const std::string& node);
+  Status full_update(const Inputs& now, const std::string& node);
+  // nullopt: not a pods-only change; the full path runs.
+  std::optional<Status> incremental_update(const Inputs& now, const std::string& node);
+  void record_inputs(const Inputs& now);
+  void publish_errors();
 
   Options opts_;
   std::unique_ptr<nft::Programmer> prog_;
   std::map<std::string, conf::Resource> last_good_;  // datastore key -> last version applied
   EngineStatus status_;
+  IncrementalCompiler inc_;
+  std::string inc_node_;
+  std::map<std::string, conf::Resource> inputs_;  // the last update's resources, by key
+  std::vector<std::string> policy_errors_;
+  std::map<std::string, std::vector<std::string>> endpoint_errors_;  // by datastore key
   std::map<std::string, std::vector<IpAddr>> host_interfaces_;
 };
 

@@ -176,6 +176,8 @@ struct MatchPrinter {
     const char* kw = m.version == IpVersion::v4 ? "icmp" : "icmpv6";
     std::string s =
         fmt::format("meta l4proto {}", m.version == IpVersion::v4 ? "icmp" : "ipv6-icmp");
+    if (m.negate && m.type && m.code)  // one compare of both bytes (see rule_codec.cpp)
+      return s + fmt::format(" {} type . {} code != {} . {}", kw, kw, *m.type, *m.code);
     if (m.type) s += fmt::format(" {} type {}{}", kw, neg(m.negate), *m.type);
     if (m.code) s += fmt::format(" {} code {}{}", kw, neg(m.negate), *m.code);
     return s;
@@ -220,6 +222,7 @@ struct StmtPrinter {
     return fmt::format("meta mark set meta mark & 0x{:08x} | 0x{:08x}", ~(m.clear | m.set), m.set);
   }
   std::string operator()(const Masquerade&) const { return "masquerade"; }
+  std::string operator()(const Notrack&) const { return "notrack"; }
   std::string operator()(const Snat& s) const {
     return fmt::format("snat {} to {}", s.addr.find(':') == std::string::npos ? "ip" : "ip6",
                        s.addr);
@@ -541,6 +544,11 @@ Status validate(const Table& t) {
           auto a = KeyPart::addr(sn->addr);
           if (!a || !a->single()) return invalid(where + ": bad snat address " + sn->addr);
         }
+        // notrack elsewhere would be accepted by the kernel and silently do nothing.
+        if (std::holds_alternative<Notrack>(s) &&
+            (!c.base || c.base->priority > -200 ||
+             (c.base->hook != Hook::prerouting && c.base->hook != Hook::output)))
+          return invalid(where + ": notrack outside a prerouting/output chain before conntrack");
         if ((std::holds_alternative<Masquerade>(s) || std::holds_alternative<Snat>(s)) && c.base &&
             c.base->type != ChainType::nat)
           return invalid(where + ": NAT in a filter base chain");
@@ -569,6 +577,33 @@ std::vector<Element> normalized_elements(const Set& s) {
     out.push_back(std::move(e));
   }
   return out;
+}
+
+void apply_delta(Table& t, const TableDelta& d) {
+  auto put = [](auto& list, const auto& item) {
+    for (auto& x : list)
+      if (x.name == item.name) {
+        x = item;
+        return;
+      }
+    list.push_back(item);
+  };
+  for (const auto& s : d.sets_put) put(t.sets, s);
+  for (const auto& c : d.chains_put) put(t.chains, c);
+  auto gone = [](const std::vector<std::string>& names) {
+    return [&names](const auto& x) {
+      return std::find(names.begin(), names.end(), x.name) != names.end();
+    };
+  };
+  if (!d.sets_removed.empty()) std::erase_if(t.sets, gone(d.sets_removed));
+  if (!d.chains_removed.empty()) std::erase_if(t.chains, gone(d.chains_removed));
+}
+
+Table sorted(Table t) {
+  auto by_name = [](const auto& a, const auto& b) { return a.name < b.name; };
+  std::sort(t.sets.begin(), t.sets.end(), by_name);
+  std::sort(t.chains.begin(), t.chains.end(), by_name);
+  return t;
 }
 
 }  // namespace podnet::policy::nft

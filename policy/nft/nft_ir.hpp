@@ -195,6 +195,11 @@ struct Snat {
   std::string addr;  // "192.0.2.1" or "2001:db8::1"
   friend bool operator==(const Snat&, const Snat&) = default;
 };
+// notrack: the packet skips connection tracking. Only effective before conntrack (hook
+// prerouting / output at a priority below -200, i.e. "raw" -300).
+struct Notrack {
+  friend bool operator==(const Notrack&, const Notrack&) = default;
+};
 // iifname / oifname vmap @map: the map's verdict is the rule's verdict.
 struct VmapLookup {
   Dir dir = Dir::in;
@@ -221,7 +226,7 @@ struct NumgenVmap {
 };
 
 using Statement = std::variant<Counter, Log, SetMark, Masquerade, Snat, VmapLookup, Verdict,
-                               Dnat, Reject, NumgenVmap>;
+                               Notrack, Dnat, Reject, NumgenVmap>;
 
 struct Rule {
   std::vector<Match> match;     // all must hold
@@ -261,6 +266,23 @@ struct Table {
   Chain* chain(const std::string& n);
   Set* set(const std::string& n);
 };
+
+// A change to a table by name: sets / chains put (added, or replacing the one of that name, with
+// their whole contents) and removed. Incremental callers build it from what they know changed,
+// so nobody has to diff whole tables.
+struct TableDelta {
+  std::vector<Set> sets_put;
+  std::vector<std::string> sets_removed;
+  std::vector<Chain> chains_put;
+  std::vector<std::string> chains_removed;
+  bool empty() const {
+    return sets_put.empty() && sets_removed.empty() && chains_put.empty() && chains_removed.empty();
+  }
+};
+// Applies a delta to a table value (put replaces in place or appends; removals erase).
+void apply_delta(Table& t, const TableDelta& d);
+// The table with its sets and chains sorted by name: equal content, equal value.
+Table sorted(Table t);
 
 // `nft list table`-like text (deterministic; elements in the order given).
 std::string dump(const Table& t);

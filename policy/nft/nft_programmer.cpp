@@ -238,6 +238,107 @@ Result<ApplyStats> Programmer::converge(const State& from, const Table& desired,
   return stats;
 }
 
+Result<ApplyStats> Programmer::apply_delta(const TableDelta& d) {
+  if (!applied_ || !state_) return make_error(Errc::invalid, "apply_delta before a first apply");
+  ApplyStats stats;
+  std::map<std::string, SetState> set_states;
+  std::map<std::string, ChainState> chain_states;
+  for (const auto& s : d.sets_put) {
+    SetState st = set_state(s);
+    auto it = state_->sets.find(s.name);
+    if (it != state_->sets.end() && !it->second.same_shape(st))
+      return make_error(Errc::invalid, "delta changes the type of set " + s.name);
+    set_states.emplace(s.name, std::move(st));
+  }
+  for (const auto& c : d.chains_put) {
+    ChainState cs;
+    cs.base = c.base;
+    for (const auto& r : c.rules) cs.tags.push_back(rule_tag(r));
+    auto it = state_->chains.find(c.name);
+    if (it != state_->chains.end() && it->second.base != c.base)
+      return make_error(Errc::invalid, "delta changes the hook of chain " + c.name);
+    chain_states.emplace(c.name, std::move(cs));
+  }
+  std::vector<std::string> removed_sets, removed_chains;
+  for (const auto& n : d.sets_removed)
+    if (state_->sets.count(n) && !set_states.count(n)) removed_sets.push_back(n);
+  for (const auto& n : d.chains_removed)
+    if (state_->chains.count(n) && !chain_states.count(n)) removed_chains.push_back(n);
+
+  Batch b(applied_->family, applied_->name, nl_->next_seq(0));
+  std::vector<const Chain*> new_chains, rewrite;
+  for (const auto& c : d.chains_put) {
+    auto it = state_->chains.find(c.name);
+    if (it == state_->chains.end())
+      new_chains.push_back(&c);
+    else if (it->second.tags != chain_states.at(c.name).tags)
+      rewrite.push_back(&c);
+  }
+  // The same order as converge(): new sets and chains, element changes, flushes, rules, removals.
+  for (const auto& s : d.sets_put)
+    if (!state_->sets.count(s.name)) b.add_set(s.name, set_states.at(s.name));
+  for (const Chain* c : new_chains) b.add_chain(c->name, c->base);
+  for (const auto& s : d.sets_put) {
+    const SetState& want = set_states.at(s.name);
+    auto it = state_->sets.find(s.name);
+    if (it == state_->sets.end()) {
+      b.add_elems(s.name, want.elems);
+      stats.elements_added += want.elems.size();
+      ++stats.sets_added;
+      continue;
+    }
+    auto gone = minus(it->second.elems, want.elems);
+    auto added = minus(want.elems, it->second.elems);
+    b.del_elems(s.name, gone);
+    b.add_elems(s.name, added);
+    stats.elements_removed += gone.size();
+    stats.elements_added += added.size();
+  }
+  for (const Chain* c : rewrite) b.flush_chain(c->name);
+  for (const auto& n : removed_chains) b.flush_chain(n);
+  for (const auto* group : {&new_chains, &rewrite})
+    for (const Chain* c : *group)
+      for (const auto& r : c->rules) {
+        if (Status st = b.add_rule(c->name, r); !st) return st.error();
+        ++stats.rules_added;
+      }
+  for (const auto& n : removed_sets) b.del_set(n);
+  for (const auto& n : removed_chains) b.del_chain(n);
+  stats.sets_removed = removed_sets.size();
+  stats.chains_added = new_chains.size();
+  stats.chains_removed = removed_chains.size();
+  stats.chains_rewritten = rewrite.size();
+  for (const Chain* c : rewrite) stats.rewritten.push_back(c->name);
+  if (b.empty()) return stats;
+  b.finish();
+  stats.messages = b.messages();
+  stats.bytes = b.bytes();
+  nl_->next_seq(b.end_seq() - b.first_seq());
+  if (Status st = nl_->send(b); !st) return st.error();
+  if (auto gen = nl_->generation(); gen) verified_gen_ = *gen;
+
+  // Committed: fold the delta into the recorded table and state, then read back the handles of
+  // the chains whose rules were written.
+  nft::apply_delta(*applied_, d);
+  for (auto& [name, st] : set_states) state_->sets[name] = std::move(st);
+  for (const auto& n : removed_sets) state_->sets.erase(n);
+  for (const auto& n : removed_chains) state_->chains.erase(n);
+  std::vector<std::string> reread;
+  for (auto& [name, cs] : chain_states) {
+    auto it = state_->chains.find(name);
+    if (it != state_->chains.end() && it->second.tags == cs.tags) continue;  // handles stay
+    state_->chains[name] = std::move(cs);
+    reread.push_back(name);
+  }
+  for (const auto& name : reread) {
+    if (state_->chains[name].tags.empty()) continue;
+    auto one = nl_->rules(applied_->family, applied_->name, name);
+    if (!one) return one.error();
+    state_->chains[name].handles = std::move((*one)[name].handles);
+  }
+  return stats;
+}
+
 Result<std::vector<std::string>> Programmer::verify() {
   if (!applied_) return make_error(Errc::invalid, "nothing applied yet");
   // The generation is read first: a commit racing the dump then shows as a newer generation.

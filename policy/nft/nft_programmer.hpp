@@ -66,6 +66,12 @@ class Programmer {
   ~Programmer();
 
   Result<ApplyStats> apply(const Table& desired);
+  // Applies a change the caller computed (incremental compile) on top of the last applied
+  // table, in one batch, without diffing the whole table: only the sets and chains named in the
+  // delta are compared (set elements against what the kernel holds, chains by rule tags). A
+  // delta that would change a set's key type or a base chain's hook is refused (Errc::invalid)
+  // before anything is sent: the caller then applies the whole table with apply().
+  Result<ApplyStats> apply_delta(const TableDelta& delta);
   // Differences between the kernel and the last applied state; empty when in sync.
   Result<std::vector<std::string>> verify();
   // Re-applies the last applied state over whatever the kernel has now.

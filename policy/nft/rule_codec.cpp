@@ -170,6 +170,14 @@ class Encoder {
   Status on(const IcmpMatch& m) {
     nfproto_dep(m.version);
     l4proto_eq(m.version == IpVersion::v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+    if (m.negate && m.type && m.code) {
+      // not (type t and code c): type and code are adjacent bytes, one 2-byte compare. (Two
+      // separate != compares would mean "type != t and code != c", a different set.)
+      const uint8_t tc[2] = {*m.type, *m.code};
+      payload(NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2, NFT_REG_1);
+      cmp(NFT_CMP_NEQ, tc, 2);
+      return ok_status();
+    }
     if (m.type) {
       payload(NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1, NFT_REG_1);
       cmp(m.negate ? NFT_CMP_NEQ : NFT_CMP_EQ, &*m.type, 1);
@@ -240,6 +248,10 @@ class Encoder {
   }
   Status on(const Masquerade&) {
     add("masq");
+    return ok_status();
+  }
+  Status on(const Notrack&) {
+    add("notrack");
     return ok_status();
   }
   Status on(const Snat& s) {

@@ -178,24 +178,65 @@ spec:
   EXPECT_TRUE(pass_rule);
 }
 
-TEST(Compiler, UnsupportedPolicyIsLeftOutWithItsReason) {
+// doNotTrack: the raw hooks (-300) run the host endpoint's untracked chains; Allow marks, the
+// raw chain then notracks and accepts; the filter chains accept the marked packets first.
+TEST(Compiler, DoNotTrackPolicyRunsInTheRawHooks) {
   World w(kPods + kWebPolicy + R"(---
+apiVersion: projectcalico.org/v3
+kind: HostEndpoint
+metadata: {name: node1-eth0, labels: {role: node}}
+spec: {node: node1, interfaceName: eth0, expectedIPs: [172.31.0.1]}
+---
 apiVersion: projectcalico.org/v3
 kind: GlobalNetworkPolicy
 metadata: {name: untracked}
 spec:
-  selector: all()
+  selector: role == 'node'
   doNotTrack: true
   applyOnForward: true
-  ingress: [{action: Allow}]
+  ingress:
+  - {action: Deny, protocol: TCP, destination: {ports: [9000]}}
+  - {action: Allow, protocol: TCP, destination: {ports: [8080]}}
+  egress:
+  - {action: Allow, protocol: TCP, source: {ports: [8080]}}
 )");
   ASSERT_TRUE(w.built.errors.empty()) << w.built.errors[0].str();
   auto c = compile_world(w);
-  ASSERT_EQ(c.errors.size(), 1u);
-  EXPECT_EQ(c.errors[0].resource, "globalnetworkpolicies/untracked");
-  EXPECT_NE(c.errors[0].message.find("doNotTrack"), std::string::npos);
-  EXPECT_EQ(c.policies, 1u);
-  EXPECT_TRUE(nft::validate(c.table));
+  ASSERT_TRUE(c.errors.empty()) << c.errors[0].str();
+  ASSERT_TRUE(nft::validate(c.table)) << nft::validate(c.table).error().message;
+  EXPECT_EQ(c.policies, 3u);  // web's ingress, untracked's ingress and egress
+  const nft::Chain* raw_pre = c.table.chain("raw-prerouting");
+  const nft::Chain* raw_out = c.table.chain("raw-output");
+  ASSERT_NE(raw_pre, nullptr);
+  ASSERT_NE(raw_out, nullptr);
+  EXPECT_EQ(raw_pre->base->priority, -300);
+  EXPECT_EQ(raw_pre->base->hook, nft::Hook::prerouting);
+  EXPECT_EQ(raw_out->base->hook, nft::Hook::output);
+  ASSERT_NE(c.table.set("raw-in-hep"), nullptr);
+  ASSERT_NE(c.table.set("raw-out-hep"), nullptr);
+  const std::string text = nft::dump(c.table);
+  EXPECT_NE(text.find("meta mark & 0x00040000 == 0x00040000 notrack accept"), std::string::npos)
+      << text;
+  // The untracked endpoint chain has no end-of-tier drop and no final verdict.
+  const std::string id = short_hash("node1-eth0", 10);
+  const nft::Chain* ui = c.table.chain("ui-" + id);
+  ASSERT_NE(ui, nullptr);
+  for (const auto& r : ui->rules)
+    for (const auto& st : r.stmt)
+      if (auto* v = std::get_if<nft::Verdict>(&st)) {
+        EXPECT_NE(v->kind, nft::VerdictKind::drop);
+      }
+  // Filter chains accept what untracked policy allowed, before anything else.
+  for (const char* name : {"forward", "input", "output"}) {
+    const nft::Chain* ch = c.table.chain(name);
+    ASSERT_NE(ch, nullptr) << name;
+    EXPECT_EQ(nft::dump(ch->rules.front()), "meta mark & 0x00040000 == 0x00040000 accept") << name;
+  }
+  // Without doNotTrack policy there are no raw chains.
+  World plain(kPods + kWebPolicy);
+  auto p = compile_world(plain);
+  EXPECT_EQ(p.table.chain("raw-prerouting"), nullptr);
+  EXPECT_EQ(p.table.chain("raw-output"), nullptr);
 }
 
 TEST(Compiler, HostEndpointsGetFailsafesAndChains) {
@@ -240,6 +281,36 @@ spec:
   }
   EXPECT_GE(failsafe22, 0);
   EXPECT_LT(failsafe22, dispatch);
+}
+
+// A HostEndpoint with expectedIPs only is dispatched from the interfaces carrying one of them
+// (CompileOptions::host_interfaces); without them it polices nothing, as Felix on a node where no
+// interface has the address.
+TEST(Compiler, HostEndpointByExpectedIpsIsDispatchedFromTheInterfaceWithTheAddress) {
+  World w(kPods + R"(---
+apiVersion: projectcalico.org/v3
+kind: HostEndpoint
+metadata: {name: node1-lan}
+spec: {node: node1, expectedIPs: [172.31.0.1]}
+)");
+  ASSERT_TRUE(w.built.errors.empty()) << w.built.errors[0].str();
+  CompileOptions o;
+  o.node = "node1";
+  auto none = compile(w.built.model, w.endpoints, o);
+  EXPECT_EQ(none.table.set("from-hep"), nullptr);
+  EXPECT_EQ(none.table.chain("output"), nullptr);
+  o.host_interfaces = {{"lo", {*IpAddr::parse("127.0.0.1")}},
+                       {"ens5", {*IpAddr::parse("172.31.0.1")}},
+                       {"ens6", {*IpAddr::parse("172.31.9.9")}}};
+  auto c = compile(w.built.model, w.endpoints, o);
+  ASSERT_TRUE(nft::validate(c.table)) << nft::validate(c.table).error().message;
+  for (const char* map : {"from-hep", "to-hep"}) {
+    const nft::Set* s = c.table.set(map);
+    ASSERT_NE(s, nullptr) << map;
+    ASSERT_EQ(s->elements.size(), 1u) << map;
+    EXPECT_EQ(s->elements[0].key, std::vector<nft::KeyPart>{nft::KeyPart::ifname("ens5")});
+  }
+  EXPECT_NE(c.table.chain("output"), nullptr);
 }
 
 TEST(Compiler, EndpointToHostActionEndsTheWorkloadPathInInput) {

@@ -239,6 +239,44 @@ spec: {tier: platform, selector: all()}
   EXPECT_EQ(built.model.tiers[0].default_action, Action::deny);
 }
 
+// Calico's doNotTrack rules: GlobalNetworkPolicy only, applyOnForward required, not with
+// preDNAT; a valid one is in the model with its flag.
+TEST(CalicoPolicy, DoNotTrackRulesAreEnforcedWithReasons) {
+  std::vector<conf::Resource> rs = {
+      raw("GlobalNetworkPolicy",
+          R"J({"apiVersion":"projectcalico.org/v3","kind":"GlobalNetworkPolicy",
+              "metadata":{"name":"noforward"},
+              "spec":{"doNotTrack":true,"types":["Ingress"],"selector":"all()"}})J"),
+      raw("NetworkPolicy",
+          R"J({"apiVersion":"projectcalico.org/v3","kind":"NetworkPolicy",
+              "metadata":{"name":"ns","namespace":"prod"},
+              "spec":{"doNotTrack":true,"applyOnForward":true,"types":["Ingress"]}})J"),
+      raw("GlobalNetworkPolicy",
+          R"J({"apiVersion":"projectcalico.org/v3","kind":"GlobalNetworkPolicy",
+              "metadata":{"name":"ok"},
+              "spec":{"doNotTrack":true,"applyOnForward":true,"types":["Ingress"],
+                      "ingress":[{"action":"Allow"}]}})J"),
+  };
+  auto built = build_model(rs);
+  std::vector<std::string> errs;
+  for (const auto& e : built.errors) errs.push_back(e.str());
+  auto has = [&](const std::string& s) {
+    return std::find(errs.begin(), errs.end(), s) != errs.end();
+  };
+  EXPECT_TRUE(
+      has("globalnetworkpolicies/noforward: spec.doNotTrack: applyOnForward must be "
+          "true when doNotTrack is true"))
+      << ::testing::PrintToString(errs);
+  EXPECT_TRUE(
+      has("networkpolicies/prod/ns: spec.doNotTrack: doNotTrack is only valid on a "
+          "GlobalNetworkPolicy"))
+      << ::testing::PrintToString(errs);
+  const Policy* ok = built.model.find_policy("ok");
+  ASSERT_NE(ok, nullptr);
+  EXPECT_TRUE(ok->do_not_track);
+  EXPECT_TRUE(ok->apply_on_forward);
+}
+
 TEST(CalicoPolicy, InvalidPoliciesAreRejectedWithPreciseErrorsAndTheRestBuilds) {
   std::vector<conf::Resource> rs = {
       raw("GlobalNetworkPolicy",
