@@ -354,6 +354,25 @@ TEST_F(Rfc7606, MpReachBadNextHopLengthResetsTheSession) {
   EXPECT_TRUE(lab->pn.path(target(11), kExa).is_null());
 }
 
+// RFC 4271 6.3 (unchanged by RFC 7606): an unrecognized attribute that claims to be
+// well-known (Optional bit clear) resets the session with UPDATE Message Error /
+// Unrecognized Well-known Attribute.
+TEST_F(Rfc7606, UnrecognizedWellKnownAttributeResetsTheSession) {
+  exa_baseline(14);
+  ASSERT_TRUE(lab->exa->announce(target(14), kExa, "med 20 attribute [ 0xf1 0x40 0x00 ]"));
+  EXPECT_TRUE(lab->exa->wait_notification(true, 3, 2)) << lab->exa->log();
+  EXPECT_NE(last_error(kExa).find("Unrecognized Well-known Attribute"), std::string::npos)
+      << last_error(kExa);
+  ASSERT_TRUE(lab->exa->withdraw(target(14)));
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return lab->exa->established(kPn) && !lab->pn.path(good(14), kExa).is_null() &&
+               lab->pn.in_kernel(good(14));
+      },
+      30s));
+  EXPECT_TRUE(lab->pn.path(target(14), kExa).is_null());
+}
+
 // ---- iBGP, ExaBGP ----
 
 // RFC 7606 7.5 differs by session type: LOCAL_PREF from an iBGP peer is used (the eBGP case,
