@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -269,6 +270,49 @@ DesiredBgp desired_bgp(const BgpInputs& in) {
   sp.cluster_id =
       self->spec.bgp ? parse_cluster_id(self->spec.bgp->route_reflector_cluster_id) : std::nullopt;
 
+  // Route policy: prefixAdvertisements (the node's own config replaces the default's) add
+  // communities on export to every peer; BGPFilters go to the BGPPeers that name them.
+  std::vector<PrefixCommunities> prefix_communities;
+  {
+    const BGPConfiguration* pa =
+        local && !local->spec.prefix_advertisements.empty() ? local : global;
+    if (pa) {
+      std::vector<conf::types::Community> named;
+      if (local) named = local->spec.communities;
+      if (global)
+        named.insert(named.end(), global->spec.communities.begin(), global->spec.communities.end());
+      auto pcs = compile_prefix_advertisements(pa->spec.prefix_advertisements, named);
+      if (pcs) {
+        prefix_communities = std::move(*pcs);
+      } else {
+        out.warnings.push_back(fmt::format("BGPConfiguration {}: {}; no communities added",
+                                           pa->metadata.name, pcs.error().message));
+      }
+    }
+  }
+  std::map<std::string, RouteFilter> compiled_filters;
+  for (const auto& f : in.filters) {
+    auto c = compile_filter(f);
+    if (c) {
+      compiled_filters.emplace(f.metadata.name, std::move(*c));
+    } else {
+      out.warnings.push_back(c.error().message + "; filter ignored");
+    }
+  }
+  auto filters_of = [&](const BGPPeer& bp) {
+    std::vector<RouteFilter> fs;
+    for (const auto& name : bp.spec.filters) {
+      auto it = compiled_filters.find(name);
+      if (it == compiled_filters.end()) {
+        out.warnings.push_back(fmt::format("BGPPeer {}: BGPFilter {} not found or invalid; skipped",
+                                           bp.metadata.name, name));
+        continue;
+      }
+      fs.push_back(it->second);
+    }
+    return fs;
+  };
+
   // `implied`: a generated reverse peering, which an explicit one to the same peer replaces
   // without a warning (confd: the first peering emitted for a node/IP/port wins).
   auto add_peer = [&](PeerConfig p, bool implied = false) {
@@ -283,6 +327,7 @@ DesiredBgp desired_bgp(const BgpInputs& in) {
       }
     }
     if (in.hold_time_override) p.hold_time = *in.hold_time_override;
+    p.route_policy.prefix_communities = prefix_communities;
     out.peers.push_back(std::move(p));
   };
   auto rr_client_for = [&](uint32_t peer_as, const std::optional<uint32_t>& peer_cluster) {
@@ -380,6 +425,7 @@ DesiredBgp desired_bgp(const BgpInputs& in) {
         p.local_as = sp.local_as;
         p.password = *pw;
         apply_peer_options(bp, p);
+        p.route_policy.filters = filters_of(bp);
         if (bp.spec.source_address != "None") p.source_address = *mine;
         p.passive = mesh_passive(*theirs, *mine);
         p.route_reflector_client = rr_client_for(p.peer_as, cluster);
@@ -416,6 +462,7 @@ DesiredBgp desired_bgp(const BgpInputs& in) {
     if (s.source_address != "None") p.source_address = *mine;
     p.password = *pw;
     apply_peer_options(bp, p);
+    p.route_policy.filters = filters_of(bp);
     if (s.num_allowed_local_as_numbers)
       p.allow_local_as = static_cast<uint8_t>(*s.num_allowed_local_as_numbers);
     // A Calico node on the other side compares addresses like the mesh does.

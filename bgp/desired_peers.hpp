@@ -23,6 +23,7 @@ struct BgpInputs {
   std::vector<conf::types::BGPConfiguration> configs;  // "default" and "node.<name>"
   std::vector<conf::types::BGPPeer> peers;
   std::vector<conf::types::Secret> secrets;
+  std::vector<conf::types::BGPFilter> filters;  // BGPPeer.filters name these
   // Settings of podnetd's own config file that override the datastore (tests, static setups).
   std::optional<uint32_t> router_id_override;
   std::optional<uint16_t> hold_time_override;

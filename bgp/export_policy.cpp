@@ -35,12 +35,13 @@ std::string opt_addr(const std::optional<rib::Address>& a) {
 }  // namespace
 
 std::string ExportPolicy::key() const {
-  return fmt::format(
+  const std::string session = fmt::format(
       "{} las={} pas={} rid={} cl={} nh={} rrc={} v4={} v6={} self4={} self6={} as4={} xm={} "
       "ap4={} ap6={} enh={}",
       ebgp ? "ebgp" : "ibgp", local_as, ebgp ? peer_as : 0, router_id, cluster_id,
       static_cast<int>(next_hop_mode), rr_client, ipv4, ipv6, opt_addr(self_v4), opt_addr(self_v6),
       four_octet_as, extended_message, add_path_v4, add_path_v6, extended_next_hop_v4);
+  return session + route_policy.export_key();
 }
 
 std::optional<rib::PathAttributes> ExportPolicy::apply(const rib::Prefix& prefix,
@@ -51,6 +52,12 @@ std::optional<rib::PathAttributes> ExportPolicy::apply(const rib::Prefix& prefix
   rib::PathAttributes a = *best.attrs;
   const rib::PeerInfo& src = best.source;
   if (has_community(a, rib::kCommunityNoAdvertise)) return std::nullopt;
+  // Calico's export filter: the peer's BGPFilters, then (no rule decided) its own rules, of
+  // which prefixAdvertisements' communities are the part that shapes attributes.
+  const Verdict verdict =
+      run_filters(route_policy, false, prefix, a, RouteContext{!ebgp, !src.is_local()});
+  if (verdict == Verdict::reject) return std::nullopt;
+  if (verdict == Verdict::none) add_prefix_communities(route_policy, prefix, a);
   const bool local = src.is_local();
   if (local) {
     // The node's own blocks: ORIGIN IGP, an empty AS_PATH, whatever the daemon left unset.

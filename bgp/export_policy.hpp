@@ -10,6 +10,7 @@
 
 #include "bgp/messages.hpp"
 #include "bgp/peer_config.hpp"
+#include "bgp/route_filter.hpp"
 #include "rib/adj_rib_out.hpp"
 #include "rib/path_attributes.hpp"
 
@@ -28,6 +29,9 @@ struct ExportPolicy {
   // The codec parameters one encoding must be valid for (RFC 6793, 8654, 7911, 8950).
   bool four_octet_as = true, extended_message = false, add_path_v4 = false, add_path_v6 = false,
        extended_next_hop_v4 = false;
+  // BGPFilter export rules (run first; Accept skips the rest of Calico's export rules) and
+  // prefixAdvertisement communities (added when no filter rule decided).
+  RoutePolicy route_policy;
 
   std::string key() const;
   std::optional<rib::PathAttributes> apply(const rib::Prefix& prefix,

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "bgp/route_filter.hpp"
 #include "rib/prefix.hpp"
 
 namespace podnet::bgp {
@@ -48,9 +49,17 @@ struct PeerConfig {
   bool ipv4_unicast = true;
   bool ipv6_unicast = false;
   uint8_t allow_local_as = 0;  // numAllowedLocalASNumbers
+  // BGPFilters and prefixAdvertisement communities: changed live, without a reset.
+  RoutePolicy route_policy;
 
-  // Same neighbour? (identity: address + port). Anything else that differs means a reset.
+  // Same neighbour? (identity: address + port). Anything else that differs means a reset,
+  // except route_policy (same_session()).
   bool same_peer(const PeerConfig& o) const { return address == o.address && port == o.port; }
+  bool same_session(const PeerConfig& o) const {
+    PeerConfig a = *this;
+    a.route_policy = o.route_policy;
+    return a == o;
+  }
   friend bool operator==(const PeerConfig&, const PeerConfig&) = default;
 };
 

@@ -50,8 +50,14 @@ struct PeerManager::Peer {
   std::set<rib::Family> eor_awaited;
   std::unique_ptr<boost::asio::steady_timer> gr_timer;
   uint64_t gr_gen = 0;
-  // What the current session received: prefix/path id -> accepted.
-  std::unordered_map<std::pair<rib::Prefix, uint32_t>, bool, PathKeyHash> received;
+  // What the current session received, before import policy (soft reconfiguration inbound:
+  // rejected routes are kept too, so a changed import filter re-evaluates them without asking
+  // the peer): prefix/path id -> attributes as received, accepted into the RIB.
+  struct Received {
+    rib::AttrRef raw;
+    bool accepted = false;
+  };
+  std::unordered_map<std::pair<rib::Prefix, uint32_t>, Received, PathKeyHash> received;
   uint64_t accepted = 0;
 };
 
@@ -103,6 +109,8 @@ void PeerManager::set_peers(std::vector<PeerConfig> wanted) {
     if (it == wanted.end()) {
       spdlog::info("peer {}: removed", have.name);
       remove_peer(i, kCeasePeerDeconfigured);
+    } else if (it->same_session(have) && !(*it == have)) {
+      set_route_policy(*peers_[i], it->route_policy);
     } else if (!(*it == have)) {
       spdlog::info("peer {}: configuration changed, resetting", have.name);
       remove_peer(i, kCeaseOtherConfigurationChange);
@@ -225,7 +233,57 @@ ExportPolicy PeerManager::export_policy(const Peer& p) const {
   e.add_path_v4 = c.add_path_send_v4;
   e.add_path_v6 = c.add_path_send_v6;
   e.extended_next_hop_v4 = c.extended_next_hop_v4;
+  e.route_policy = p.cfg.route_policy;
   return e;
+}
+
+void PeerManager::set_route_policy(Peer& p, const RoutePolicy& policy) {
+  const RoutePolicy old = std::move(p.cfg.route_policy);
+  p.cfg.route_policy = policy;
+  if (!p.up) return;  // the next session starts with it
+  if (old.export_key() != policy.export_key()) {
+    const ExportPolicy e = export_policy(p);
+    rib_.adj_rib_out().regroup(p.id, e.key(), e.export_fn());
+    spdlog::info("peer {}: export policy changed: re-evaluating what it is sent", p.cfg.name);
+  }
+  if (old.import_key() != policy.import_key()) {
+    reimport(p);
+    spdlog::info("peer {}: import policy changed: {} of {} received routes accepted", p.cfg.name,
+                 p.accepted, p.received.size());
+  }
+  schedule();
+}
+
+rib::AttrRef PeerManager::import_attrs(const Peer& p, const rib::Prefix& prefix,
+                                       const rib::AttrRef& raw, bool loop_ok) {
+  if (!loop_ok || !raw) return {};
+  const RoutePolicy& policy = p.cfg.route_policy;
+  if (!policy.has_import()) return raw;
+  rib::PathAttributes a = *raw;
+  const bool ibgp = p.session->params().local_as == p.cfg.peer_as;
+  if (run_filters(policy, true, prefix, a, RouteContext{ibgp, true}) == Verdict::reject) return {};
+  return a == *raw ? raw : rib_.intern(a);
+}
+
+void PeerManager::reimport(Peer& p) {
+  const uint32_t cluster =
+      p.cfg.cluster_id.value_or(speaker_.cluster_id.value_or(speaker_.router_id));
+  std::unordered_map<uint64_t, bool> loop_ok;  // per attribute set, as on receipt
+  p.accepted = 0;
+  for (auto& [key, r] : p.received) {
+    auto [it, fresh] = loop_ok.try_emplace(r.raw.id(), false);
+    if (fresh && r.raw)
+      it->second = import_allowed(*r.raw, p.session->params().local_as, p.cfg.allow_local_as,
+                                  speaker_.router_id, cluster);
+    const rib::AttrRef in = import_attrs(p, key.first, r.raw, it->second);
+    r.accepted = static_cast<bool>(in);
+    if (in) {
+      ++p.accepted;
+      (void)rib_.update(p.id, key.first, in, key.second);  // unchanged: no work in the RIB
+    } else {
+      (void)rib_.withdraw(p.id, key.first, key.second);
+    }
+  }
 }
 
 void PeerManager::on_established(Session& s) {
@@ -320,7 +378,7 @@ void PeerManager::on_update(Session& s, DecodedUpdate&& u) {
     (void)rib_.withdraw(p->id, n.prefix, n.path_id);
     auto it = p->received.find({n.prefix, n.path_id});
     if (it != p->received.end()) {
-      if (it->second) --p->accepted;
+      if (it->second.accepted) --p->accepted;
       p->received.erase(it);
     }
   }
@@ -332,14 +390,15 @@ void PeerManager::on_update(Session& s, DecodedUpdate&& u) {
     const bool ok = import_allowed(u.update.attributes, s.params().local_as, p->cfg.allow_local_as,
                                    speaker_.router_id, cluster, &why);
     if (!ok) spdlog::debug("peer {}: {} routes rejected: {}", p->cfg.name, ann.size(), why);
-    rib::AttrRef ref = ok ? rib_.intern(u.update.attributes) : rib::AttrRef{};
+    const rib::AttrRef raw = rib_.intern(u.update.attributes);
     for (const Nlri& n : ann) {
-      auto [it, fresh] = p->received.try_emplace({n.prefix, n.path_id}, false);
-      if (!fresh && it->second) --p->accepted;
-      it->second = ok;
-      if (ok) {
+      auto [it, fresh] = p->received.try_emplace({n.prefix, n.path_id});
+      if (!fresh && it->second.accepted) --p->accepted;
+      const rib::AttrRef in = import_attrs(*p, n.prefix, raw, ok);
+      it->second = {raw, static_cast<bool>(in)};
+      if (in) {
         ++p->accepted;
-        (void)rib_.update(p->id, n.prefix, ref, n.path_id);
+        (void)rib_.update(p->id, n.prefix, in, n.path_id);
       } else {
         (void)rib_.withdraw(p->id, n.prefix, n.path_id);  // an earlier version may be there
       }
@@ -397,6 +456,7 @@ bool PeerManager::all_peers_synced() const {
 void PeerManager::on_route_refresh(Session& s, AfiSafi) {
   Peer* p = find(s);
   if (!p || !p->up) return;
+  spdlog::info("peer {}: ROUTE-REFRESH received: re-sending what it is advertised", p->cfg.name);
   rib_.adj_rib_out().refresh(p->id);
   schedule();
 }

@@ -99,6 +99,14 @@ class PeerManager : private SessionObserver {
   void remove_peer(std::size_t index, uint8_t cease_subcode);
   Peer* find(const Session& s);
   ExportPolicy export_policy(const Peer& p) const;
+  // Route policy (BGPFilter, prefixAdvertisements) changed: regroup for export, re-import from
+  // the kept received routes (soft reconfiguration inbound); the session stays up.
+  void set_route_policy(Peer& p, const RoutePolicy& policy);
+  // The attributes a received route enters the RIB with (import filters applied), or a null
+  // handle to keep it out. `loop_ok`: it passed import_allowed().
+  rib::AttrRef import_attrs(const Peer& p, const rib::Prefix& prefix, const rib::AttrRef& raw,
+                            bool loop_ok);
+  void reimport(Peer& p);
   void schedule();
   void run_slice();
   bool pump_exports();

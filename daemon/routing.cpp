@@ -69,8 +69,8 @@ Routing::~Routing() {
 }
 
 bool Routing::concerns(const std::string& key) {
-  for (const char* p :
-       {"nodes/", "bgpconfigurations/", "bgppeers/", "secrets/", "ipamblocks/", "ippools/"})
+  for (const char* p : {"nodes/", "bgpconfigurations/", "bgppeers/", "bgpfilters/", "secrets/",
+                        "ipamblocks/", "ippools/"})
     if (key.rfind(p, 0) == 0) return true;
   return false;
 }
@@ -83,6 +83,7 @@ void Routing::reconcile(const ResourceCache& cache) {
   in.configs = decode_all<conf::types::BGPConfiguration>(cache, "bgpconfigurations");
   in.peers = decode_all<conf::types::BGPPeer>(cache, "bgppeers");
   in.secrets = decode_all<conf::types::Secret>(cache, "secrets");
+  in.filters = decode_all<conf::types::BGPFilter>(cache, "bgpfilters");
   if (!config_.bgp.router_id.empty())
     in.router_id_override = parse_router_id(config_.bgp.router_id);
   if (config_.bgp.hold_time > 0)

@@ -28,6 +28,58 @@ GroupId AdjRibOut::join(PeerId peer, const std::string& key, ExportFn fn) {
   return m.group;
 }
 
+GroupId AdjRibOut::regroup(PeerId peer, const std::string& key, ExportFn fn) {
+  auto mit = members_.find(peer);
+  if (mit == members_.end()) return join(peer, key, std::move(fn));
+  if (const Group& old = *groups_.at(mit->second.group); old.key == key) return old.id;
+  // What the peer has: the old group's table minus the changes still queued for it (their
+  // value before the change is what was sent). A peer whose dump was unfinished may lack some.
+  Member before = mit->second;
+  std::map<Prefix, AttrRef> prior = before.diff ? before.prior : std::map<Prefix, AttrRef>{};
+  const Group& old = *groups_.at(before.group);
+  if (before.diff && before.dumped_up_to) {
+    // Regrouped again mid-difference: what it was sent so far is the old table's up to there.
+    for (auto it = old.adv.begin(); it != old.adv.end() && it->first <= *before.dumped_up_to; ++it)
+      prior[it->first] = it->second;
+  }
+  if (!before.diff) {
+    prior = old.adv;
+    for (const auto& [p, was] : old.pending) {
+      if (was) {
+        prior[p] = was;
+      } else {
+        prior.erase(p);
+      }
+    }
+  }
+  const bool full = before.dumping && !before.diff ? true : before.full;
+  leave(peer);
+  Member m;
+  if (auto it = by_key_.find(key); it != by_key_.end()) {
+    m.group = it->second;
+    m.dumping = true;
+    m.diff = true;
+    m.full = full;
+    m.prior = std::move(prior);
+  } else {
+    auto g = std::make_unique<Group>();
+    g->id = next_group_++;
+    g->key = key;
+    g->fn = std::move(fn);
+    g->seeded = true;
+    g->adv = std::move(prior);  // the build queues only what changes against it
+    m.group = g->id;
+    m.dumping = full;  // an unfinished dump restarts in full once the group is built
+    m.diff = full;
+    m.full = full;
+    by_key_.emplace(key, g->id);
+    groups_.emplace(g->id, std::move(g));
+  }
+  groups_.at(m.group)->members.insert(peer);
+  members_[peer] = std::move(m);
+  return members_[peer].group;
+}
+
 bool AdjRibOut::leave(PeerId peer) {
   auto it = members_.find(peer);
   if (it == members_.end()) return false;
@@ -95,6 +147,14 @@ bool AdjRibOut::advance(std::size_t budget) {
     if (it == entries.end()) {
       g->building = false;
       g->built_up_to.reset();
+      if (g->seeded) {
+        g->seeded = false;
+        std::vector<Prefix> gone;
+        for (const auto& [p, a] : g->adv) {
+          if (loc_.find(p) == nullptr) gone.push_back(p);
+        }
+        for (const auto& p : gone) set_advertised(*g, p, AttrRef());
+      }
     }
     if (budget == 0) break;
   }
@@ -146,6 +206,7 @@ UpdateBatch AdjRibOut::take_dump(PeerId peer, std::size_t max_prefixes) {
   if (mit == members_.end() || !mit->second.dumping) return b;
   Member& m = mit->second;
   const Group& g = *groups_.at(m.group);
+  if (m.diff) return take_diff_dump(m, g, max_prefixes);
   // Resumes by key, so changes to the table between slices are fine: a prefix changed before
   // the cursor reaches it is dumped in its new form, one already dumped gets the change through
   // the group queue like every other member.
@@ -161,9 +222,41 @@ UpdateBatch AdjRibOut::take_dump(PeerId peer, std::size_t max_prefixes) {
   return b;
 }
 
+UpdateBatch AdjRibOut::take_diff_dump(Member& m, const Group& g, std::size_t max_prefixes) {
+  UpdateBatch b;
+  if (g.building) return b;  // the table is not final yet
+  std::size_t n = 0;
+  auto it = m.dumped_up_to ? g.adv.upper_bound(*m.dumped_up_to) : g.adv.begin();
+  for (; it != g.adv.end() && (max_prefixes == 0 || n < max_prefixes); ++it) {
+    m.dumped_up_to = it->first;
+    auto had = m.prior.find(it->first);
+    const bool same = had != m.prior.end() && had->second == it->second;
+    if (had != m.prior.end()) m.prior.erase(had);
+    if (same && !m.full) continue;
+    pack(b, it->first, &it->second);
+    ++n;
+  }
+  if (it != g.adv.end()) return b;
+  // Table done: what is left of prior is advertised no more.
+  for (auto p = m.prior.begin(); p != m.prior.end() && (max_prefixes == 0 || n < max_prefixes);) {
+    if (!g.adv.count(p->first)) {
+      pack(b, p->first, nullptr);
+      ++n;
+    }
+    p = m.prior.erase(p);
+  }
+  if (m.prior.empty()) {
+    m.dumping = m.diff = m.full = false;
+    m.dumped_up_to.reset();
+  }
+  return b;
+}
+
 bool AdjRibOut::dump_pending(PeerId peer) const {
   auto it = members_.find(peer);
-  return it != members_.end() && it->second.dumping;
+  if (it == members_.end() || !it->second.dumping) return false;
+  // A regrouped member's difference waits for its group's build.
+  return !(it->second.diff && groups_.at(it->second.group)->building);
 }
 
 bool AdjRibOut::refresh(PeerId peer) {
@@ -171,6 +264,7 @@ bool AdjRibOut::refresh(PeerId peer) {
   if (it == members_.end()) return false;
   it->second.dumping = true;
   it->second.dumped_up_to.reset();
+  if (it->second.diff) it->second.full = true;  // still owed withdrawals: keep them, send all
   return true;
 }
 

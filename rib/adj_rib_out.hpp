@@ -62,6 +62,12 @@ class AdjRibOut {
   GroupId join(PeerId peer, const std::string& key, ExportFn fn);
   // Leaves its group; the last member leaving deletes the group. False if it was in none.
   bool leave(PeerId peer);
+  // The member's export policy changed (a BGPFilter, prefixAdvertisements): moves it to the
+  // group `key` (created with `fn` if none has it) without resetting its session. Its peer holds
+  // the old group's routes, so it is sent only the difference once the group is built: routes
+  // whose attributes differ or are new, and withdrawals of those the new group does not
+  // advertise. Not a member: same as join().
+  GroupId regroup(PeerId peer, const std::string& key, ExportFn fn);
 
   // Best-path changes of one decision batch.
   void on_best_changes(std::span<const BestChange> changes);
@@ -101,13 +107,23 @@ class AdjRibOut {
     std::set<PeerId> members;
     bool building = true;
     std::optional<Prefix> built_up_to;  // last Loc-RIB prefix the build has covered
+    // Created by regroup() with `adv` seeded from what its member already has: at the end of
+    // the build, seeded prefixes the Loc-RIB no longer holds are withdrawn.
+    bool seeded = false;
   };
   struct Member {
     GroupId group = 0;
     bool dumping = false;
     std::optional<Prefix> dumped_up_to;
+    // regroup() into an existing group: the dump waits for the group's build and sends only
+    // what differs from `prior` (what the peer has), then withdraws prior prefixes the group
+    // does not advertise. `full`: the peer's earlier dump was unfinished, send every route.
+    bool diff = false;
+    bool full = false;
+    std::map<Prefix, AttrRef> prior;
   };
 
+  UpdateBatch take_diff_dump(Member& m, const Group& g, std::size_t max_prefixes);
   void export_prefix(Group& g, const Prefix& p, const Candidate* best);
   void set_advertised(Group& g, const Prefix& p, AttrRef desired);
   static void pack(UpdateBatch& b, const Prefix& p, const AttrRef* attrs);
