@@ -70,9 +70,9 @@ status() {
 
 # wait_for SECONDS CMD...: poll until CMD succeeds.
 wait_for() {
-  local t=$1
+  local end=$((SECONDS + $1))
   shift
-  for _ in $(seq 1 $((t * 5))); do
+  while ((SECONDS < end)); do
     "$@" >/dev/null 2>&1 && return 0
     sleep 0.2
   done
