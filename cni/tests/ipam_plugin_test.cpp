@@ -188,6 +188,32 @@ TEST_F(IpamPluginTest, ErrorsCarryTheSpecCodes) {
   EXPECT_EQ(bs.json()["code"], kInvalidConfig) << bs.out;
 }
 
+TEST_F(IpamPluginTest, BorrowsFromAnotherNodesBlockWhenNoBlockIsFree) {
+  // One /26 pool of one block: node2 claims it, node1 can only borrow.
+  store.apply(pool_yaml("pool-small", "10.68.0.0/26", 26));
+  auto conf = net_conf(store.dir());
+  conf["ipam"]["ipv4_pools"] = {"pool-small"};
+  conf["nodename"] = "node2";
+  auto owner = ipam("ADD", "c-owner", conf, "yaobank", "database");
+  ASSERT_EQ(owner.exit_code, 0) << owner.out;
+  conf["nodename"] = "node1";
+  auto borrower = ipam("ADD", "c-borrower", conf);
+  ASSERT_EQ(borrower.exit_code, 0) << borrower.out;
+  const std::string addr = borrower.json()["ips"][0]["address"];
+  EXPECT_TRUE(in("10.68.0.0/26", addr)) << addr;
+  auto b = store::load(store.ds(), "ipamblocks/10-68-0-0-26");
+  ASSERT_TRUE(b.ok());
+  auto typed = conf::decode<conf::types::IPAMBlock>(*b);
+  ASSERT_TRUE(typed.ok());
+  EXPECT_EQ(typed->spec.affinity, "host:node2");  // still node2's block
+  bool borrowed = false;
+  for (const auto& a : typed->spec.attributes)
+    if (a.handle_id == "k8s-pod-network.c-borrower") borrowed = a.secondary.at("node") == "node1";
+  EXPECT_TRUE(borrowed);
+  EXPECT_EQ(ipam("DEL", "c-borrower", conf).exit_code, 0);
+  EXPECT_TRUE(held("c-borrower").empty());
+}
+
 TEST(PluginBinaries, VersionListsSupportedVersions) {
   for (const auto& bin : {plugin_path(), ipam_path()}) {
     auto r = invoke(bin, {{"CNI_COMMAND", "VERSION"}}, "");
