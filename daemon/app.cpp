@@ -115,6 +115,7 @@ Status App::start() {
   overlay_ = std::make_unique<Overlay>(io_, config_, *store_);
   routing_ = std::make_unique<Routing>(io_, config_, &overlay_->planner());
   filtering_ = std::make_unique<Filtering>(io_, config_, *store_);
+  services_ = std::make_unique<Services>(io_, config_);
   auto watch = store_->watch(io_, "", [this](const auto& events, bool initial) {
     auto changed = cache_.apply(events, initial);
     if (initial) {
@@ -145,6 +146,8 @@ Status App::start() {
       overlay_->update_wireguard(cache_);
     if (initial || std::any_of(changed.begin(), changed.end(), Filtering::concerns_nat))
       filtering_->update_nat(cache_);
+    if (initial || std::any_of(changed.begin(), changed.end(), Services::concerns))
+      services_->update(cache_);
     if (initial || std::any_of(changed.begin(), changed.end(), Filtering::concerns_auto_hep))
       filtering_->update_auto_hep(cache_);
     if (initial || std::any_of(changed.begin(), changed.end(), Filtering::concerns_policy))
@@ -207,6 +210,7 @@ HttpResponse App::control(const HttpRequest& req) {
         200, status_json(snapshot(config_, *store_, health_server_.get(), cache_, started_,
                                   routing_.get(), overlay_.get(), filtering_.get())));
   if (path == "/v1/peers") return json_response(200, routing_->peers_json());
+  if (path == "/v1/services") return json_response(200, services_->status_json());
   if (path == "/v1/routes") {
     auto routes = routing_->routes_json(query["prefix"], query["peer"]);
     if (!routes) return json_response(400, {{"error", routes.error().message}});

@@ -14,6 +14,7 @@
 #include "daemon/overlay.hpp"
 #include "daemon/resource_cache.hpp"
 #include "daemon/routing.hpp"
+#include "daemon/services.hpp"
 #include "ipam-sync/datastore.hpp"
 
 namespace podnet::daemon {
@@ -47,6 +48,7 @@ class App {
   std::unique_ptr<Overlay> overlay_;  // before routing_: its planner outlives the programmer
   std::unique_ptr<Routing> routing_;
   std::unique_ptr<Filtering> filtering_;
+  std::unique_ptr<Services> services_;
   std::chrono::steady_clock::time_point started_;
 };
 
