@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "interop-tests/harness/harness.hpp"
+#include "interop-tests/lab/lab_podnetd.hpp"
 #include "interop-tests/topology/pod.hpp"
 #include "interop-tests/topology/topology.hpp"
 
@@ -105,13 +106,7 @@ class ThreeNodeLab : public ::testing::Test {
     args.push_back("--datastore=dir:" + dir.file("store"));
     return harness::run(args, input);
   }
-  void start(const std::string& n) {
-    harness::write_file(dir.file(n + ".yaml"),
-                        fmt::format("nodeName: {}\ndatastore:\n  path: {}\ncontrolSocket: {}\n", n,
-                                    dir.file("store"), dir.file(n + ".sock")));
-    daemons.emplace(
-        n, Process({harness::podnetd_path(), "--config", dir.file(n + ".yaml")}, topo->ns(n)));
-  }
+  void start(const std::string& n) { daemons.emplace(n, start_lab_podnetd(*topo, dir, n)); }
   // The node's kernel routes of protocol 12 ("proto bird"), as `ip -j route` gives them.
   nlohmann::json kernel_routes(const std::string& n) {
     auto r = topo->exec(n, {"ip", "-j", "route", "show", "proto", "12"});
