@@ -49,6 +49,12 @@ struct PeerConfig {
   bool ipv4_unicast = true;
   bool ipv6_unicast = false;
   uint8_t allow_local_as = 0;  // numAllowedLocalASNumbers
+  // ADD-PATH (RFC 7911) for each family of the session. Calico's bgp_template has `add paths on`
+  // (receive and send) on every peer; podnetd receives several paths per prefix, as BIRD does.
+  // Sending is off by default: the Adj-RIB-Out holds one path per prefix, so "send" only puts a
+  // path id on the best path.
+  bool add_path_receive = true;
+  bool add_path_send = false;
   // BGPFilters and prefixAdvertisement communities: changed live, without a reset.
   RoutePolicy route_policy;
 

@@ -10,6 +10,7 @@ target_link_libraries(podnet_bgp PUBLIC Boost::system spdlog::spdlog fmt::fmt)
 
 podnet_test(bgp_session_test unit
   SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/tests/add_path_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/tests/export_policy_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/tests/peer_manager_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/tests/process_peer_test.cpp

@@ -490,6 +490,14 @@ Session::Session(asio::io_context& io, SessionParams params, SessionObserver& ob
   if (p.ipv6_unicast) c.multiprotocol.push_back(kIpv6Unicast);
   c.four_octet_as = params_.local_as;
   c.route_refresh = true;
+  // ADD-PATH on every family the session carries, in the modes the peer config allows.
+  const uint8_t add_path =
+      static_cast<uint8_t>((p.add_path_receive ? static_cast<uint8_t>(AddPathMode::receive) : 0) |
+                           (p.add_path_send ? static_cast<uint8_t>(AddPathMode::send) : 0));
+  if (add_path != 0) {
+    for (const AfiSafi& f : c.multiprotocol)
+      c.add_path.push_back({f, static_cast<AddPathMode>(add_path)});
+  }
   if (p.graceful_restart_time) {
     GracefulRestart gr;
     gr.restart_time = *p.graceful_restart_time;
