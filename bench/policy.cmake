@@ -7,3 +7,10 @@ if(TARGET podnet_policy_compiler AND TARGET podnet_harness)
   podnet_warnings(policy_bench)
   target_link_libraries(policy_bench PRIVATE podnet_policy_compiler podnet_harness)
 endif()
+# Pod-to-pod iperf3 throughput with 0 and 1,000 policies (bench/policy_throughput.cpp).
+if(TARGET podnet_policy_compiler AND TARGET podnet_harness AND TARGET podnet_peers)
+  add_executable(policy_throughput ${CMAKE_CURRENT_LIST_DIR}/policy_throughput.cpp)
+  podnet_warnings(policy_throughput)
+  target_link_libraries(policy_throughput PRIVATE podnet_policy_compiler podnet_harness
+                                                  podnet_peers)
+endif()

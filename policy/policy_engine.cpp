@@ -56,6 +56,7 @@ nlohmann::json EngineStatus::json() const {
                    {"elements", elements},
                    {"errors", errors},
                    {"lastUpdateMs", last_update_ms},
+                   {"lastApplyMs", last_apply_ms},
                    {"lastUpdateIncremental", last_update_incremental},
                    {"incrementalUpdates", incremental_updates},
                    {"repairs", repairs}};
@@ -212,7 +213,10 @@ std::optional<Status> PolicyEngine::incremental_update(const Inputs& now, const 
 
   auto delta = inc_.update(changes);
   if (!delta) return std::nullopt;
+  const auto t0 = std::chrono::steady_clock::now();
   auto st = prog_->apply_delta(*delta);
+  status_.last_apply_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   if (!st) {
     // The kernel refused: the kept state ran ahead of it. The full path recompiles and
     // converges the whole table (and re-adopts the compiled state).
@@ -317,7 +321,10 @@ Status PolicyEngine::full_update(const Inputs& now, const std::string& node) {
     endpoint_errors_[e.resource].push_back(e.str());
   publish_errors();
 
+  const auto t0 = std::chrono::steady_clock::now();
   auto st = prog_->apply(compiled.table);
+  status_.last_apply_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   if (!st) {
     status_.last_apply_error = st.error().message;
     return st.error();

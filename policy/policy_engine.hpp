@@ -41,6 +41,7 @@ struct EngineStatus {
   std::string last_apply_error;     // the kernel rejected the last batch (previous table stays)
   std::optional<nft::ApplyStats> last_apply;
   double last_update_ms = 0;
+  double last_apply_ms = 0;              // of which the netlink batch (send, commit, read-back)
   bool last_update_incremental = false;  // the last update changed only pods: no full compile
   std::size_t incremental_updates = 0;
   std::size_t repairs = 0;

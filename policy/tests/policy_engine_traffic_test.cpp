@@ -13,9 +13,11 @@
 
 #include <map>
 #include <memory>
+#include <sstream>
 
 #include "interop-tests/topology/pod.hpp"
 #include "interop-tests/topology/topology.hpp"
+#include "policy/compiler.hpp"
 #include "policy/evaluate.hpp"
 #include "policy/policy_engine.hpp"
 #include "policy/tests/nft_netns.hpp"
@@ -433,6 +435,32 @@ TEST_F(PolicyEngineTraffic, LabelChangeFlipsTheVerdictWithOnlySetElementsChanged
                 st.sets_removed + st.sets_replaced,
             0u);
   EXPECT_GT(st.elements_added, 0u);
+  // Only a pod changed: the engine took the incremental path, and what it applied is exactly
+  // what a full compile of the same resources gives.
+  EXPECT_TRUE(engine_->status().last_update_incremental);
+  CompileOptions o;
+  o.node = "node1";
+  o.failsafes = failsafes_from(resources_);
+  auto full = compile(build_model(resources_).model, build_endpoints(resources_), o);
+  ASSERT_NE(engine_->applied(), nullptr);
+  EXPECT_EQ(nft::sorted(*engine_->applied()), nft::sorted(full.table));
+  expect("client", "web", 8080, true);
+  // A pod deleted and added back, incrementally, and the verdicts follow.
+  auto without_client =
+      testing::parse(base_yaml("{app: client, role: trusted}") + kDenyAllProd + kTrusted);
+  std::erase_if(without_client, [](const conf::Resource& r) {
+    return r.kind && std::string(r.kind->plural) == "pods" && r.name() == "client";
+  });
+  {
+    ScopedNetns in(topo_->ns("node"));
+    ASSERT_TRUE(engine_->update(without_client, "node1").ok());
+  }
+  EXPECT_TRUE(engine_->status().last_update_incremental);
+  EXPECT_EQ(engine_->status().last_apply->chains_removed, 2u);
+  EXPECT_FALSE(tcp_connects(topo_->ns("client"), "10.244.0.10", 8080));  // unknown cali device
+  apply(base_yaml("{app: client, role: trusted}") + kDenyAllProd + kTrusted);
+  EXPECT_TRUE(engine_->status().last_update_incremental);
+  EXPECT_EQ(engine_->status().last_apply->chains_added, 2u);
   expect("client", "web", 8080, true);
 }
 
@@ -590,6 +618,143 @@ spec:
   EXPECT_TRUE(flow(0, 8080).allowed) << flow(0, 8080).deciding().str();
   EXPECT_FALSE(flow(0, 9090).allowed) << flow(0, 9090).deciding().str();
   ASSERT_EQ(topo_->exec("node", {"nft", "delete", "table", "ip", "kp"}).exit_code, 0);
+}
+
+// Connection-tracking entries in `ns` whose original direction is `src` -> `dst`:`port` over TCP
+// (this thread's view of /proc/net/nf_conntrack: the namespace it entered).
+int conntrack_entries(const std::string& ns, const std::string& src, const std::string& dst,
+                      uint16_t port) {
+  ScopedNetns in(ns);
+  std::istringstream text(harness::read_file("/proc/thread-self/net/nf_conntrack"));
+  const std::string pair = "src=" + src + " dst=" + dst + " ";
+  const std::string dport = " dport=" + std::to_string(port) + " ";
+  int n = 0;
+  for (std::string line; std::getline(text, line);) {
+    auto at = line.find(pair);  // the first tuple is the original direction
+    if (line.find(" tcp ") != std::string::npos && at != std::string::npos &&
+        line.find(dport, at) < line.find(" src=", at + 1))
+      ++n;
+  }
+  return n;
+}
+
+const std::string kNodeHep = R"(---
+apiVersion: projectcalico.org/v3
+kind: HostEndpoint
+metadata: {name: node1-eth0, labels: {role: node}}
+spec: {node: node1, interfaceName: eth0, expectedIPs: [172.31.0.1]}
+)";
+
+// doNotTrack on the node's host endpoint. Allow: the flow is not tracked (no conntrack entry,
+// while a tracked flow beside it has one) and passes although the endpoint has no normal policy
+// (untracked Allow skips it); Deny: dropped in raw although normal policy allows everything.
+TEST_F(PolicyEngineTraffic, DoNotTrackAllowIsUntrackedAndDenyDrops) {
+  apply(base_yaml() + kNodeHep + R"(---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: untracked-8080}
+spec:
+  selector: role == 'node'
+  doNotTrack: true
+  applyOnForward: true
+  ingress: [{action: Allow, protocol: TCP, destination: {ports: [8080]}}]
+  egress: [{action: Allow, protocol: TCP, source: {ports: [8080]}}]
+)");
+  ASSERT_NE(engine_->applied()->chain("raw-prerouting"), nullptr);
+  const std::string node_ns = topo_->ns("node");
+  // Entries earlier tests left (TIME_WAIT) are counted before, so only new ones count.
+  const int before8080 = conntrack_entries(node_ns, kExt, kNodeIp, 8080);
+  const int before22 = conntrack_entries(node_ns, kExt, kNodeIp, 22);
+  EXPECT_TRUE(tcp_connects(topo_->ns("ext"), kNodeIp, 8080));
+  EXPECT_TRUE(tcp_connects(topo_->ns("ext"), kNodeIp, 22));  // failsafe: tracked as usual
+  EXPECT_EQ(conntrack_entries(node_ns, kExt, kNodeIp, 8080), before8080);
+  EXPECT_GT(conntrack_entries(node_ns, kExt, kNodeIp, 22), before22);
+
+  // The evaluator: the untracked stage allows 8080 entering by the host endpoint.
+  testing::World w("");
+  w.resources = resources_;
+  w.built = build_model(resources_);
+  w.endpoints = build_endpoints(resources_);
+  w.failsafes = failsafes_from(resources_);
+  auto untracked = [&](int port) {
+    Flow f;
+    f.src = w.end(kExt);
+    f.dst = w.end(kNodeIp);
+    f.protocol = 6;
+    f.src_port = 40000;
+    f.dst_port = port;
+    f.ingress_host_endpoint = w.endpoints.find("node1-eth0");
+    return Evaluator(w.built.model, w.endpoints, w.failsafes).evaluate(f);
+  };
+  ASSERT_NE(w.endpoints.find("node1-eth0"), nullptr);
+  auto d = untracked(8080);
+  EXPECT_TRUE(d.allowed);
+  EXPECT_EQ(d.deciding().stage, "untracked") << d.deciding().str();
+
+  apply(base_yaml() + kNodeHep + R"(---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: untracked-deny}
+spec:
+  selector: role == 'node'
+  doNotTrack: true
+  applyOnForward: true
+  types: [Ingress]
+  ingress: [{action: Deny, protocol: TCP, destination: {ports: [8080]}}]
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: allow-all}
+spec:
+  order: 100
+  selector: role == 'node'
+  types: [Ingress, Egress]
+  ingress: [{action: Allow}]
+  egress: [{action: Allow}]
+)");
+  EXPECT_FALSE(tcp_connects(topo_->ns("ext"), kNodeIp, 8080));
+  EXPECT_TRUE(tcp_connects(topo_->ns("ext"), kNodeIp, 22));
+  w.resources = resources_;
+  w.built = build_model(resources_);
+  w.endpoints = build_endpoints(resources_);
+  d = untracked(8080);
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.deciding().stage, "untracked") << d.deciding().str();
+}
+
+// ICMP on the wire: an ICMP Allow rule with notICMP {type: 8} lets no ping (echo request) in,
+// while icmp {type: 8} does.
+TEST_F(PolicyEngineTraffic, IcmpTypeAndNotIcmpOnTheWire) {
+  auto policy = [](const std::string& field) {
+    auto rs = testing::parse(base_yaml() + kDenyAllProd + R"(---
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: {name: ping, namespace: prod}
+spec:
+  selector: app == 'web'
+  types: [Ingress]
+  ingress: [{action: Allow, protocol: ICMP, icmp: {type: 8}}]
+)");
+    for (auto& r : rs)
+      if (r.kind && std::string(r.kind->plural) == "networkpolicies" && field != "icmp") {
+        auto& rule = r.doc["spec"]["ingress"][0];
+        rule[field] = rule["icmp"];
+        rule.erase("icmp");
+      }
+    return rs;
+  };
+  auto ping = [&]() {
+    return topo_->exec("client", {"ping", "-c", "1", "-W", "1", "10.244.0.10"}).exit_code == 0;
+  };
+  ScopedNetns in(topo_->ns("node"));
+  ASSERT_TRUE(in.ok());
+  for (const char* field : {"icmp", "notICMP"}) {
+    auto rs = policy(field);
+    auto st = engine_->update(rs, "node1");
+    ASSERT_TRUE(st.ok()) << st.error().message;
+    ASSERT_TRUE(engine_->status().errors.empty()) << engine_->status().errors[0];
+    EXPECT_EQ(ping(), std::string(field) == "icmp") << field;
+  }
 }
 
 }  // namespace
