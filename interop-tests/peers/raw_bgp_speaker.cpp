@@ -91,8 +91,10 @@ std::vector<uint8_t> nlri(const std::string& prefix) {
   in_addr a{};
   inet_pton(AF_INET, prefix.substr(0, slash).c_str(), &a);
   const auto* bytes = reinterpret_cast<const uint8_t*>(&a.s_addr);
-  std::vector<uint8_t> out = {static_cast<uint8_t>(len)};
-  out.insert(out.end(), bytes, bytes + (len + 7) / 8);
+  // One octet at a time: GCC 12 at -O2 misreads a range insert here as out of bounds.
+  std::vector<uint8_t> out;
+  out.push_back(static_cast<uint8_t>(len));
+  for (int i = 0; i < (len + 7) / 8; ++i) out.push_back(bytes[i]);
   return out;
 }
 
