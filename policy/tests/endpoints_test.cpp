@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include "policy/endpoints.hpp"
 #include "policy/tests/policy_fixture.hpp"
 
@@ -155,6 +157,39 @@ spec:
   ASSERT_EQ(eps.endpoints.size(), 2u);
   EXPECT_EQ(eps.find("node2-auto-hep")->interface, "eth0");
   EXPECT_TRUE(eps.find("node2-auto-hep")->profiles.empty());
+}
+
+// Felix's resolution: per interface of this node, of the HostEndpoints that name it or name
+// none and expect one of its addresses, the lowest name governs it; one naming another interface
+// never matches by address; other nodes' endpoints and "*" take no part.
+TEST(Endpoints, HostEndpointsByExpectedIpsResolveToTheInterfaceWithTheAddress) {
+  auto hep = [](const std::string& name, const std::string& node, const std::string& iface,
+                const std::string& ips) {
+    return fmt::format(
+        "---\napiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {{name: {}}}\n"
+        "spec:\n  node: {}\n{}  expectedIPs: [{}]\n",
+        name, node, iface.empty() ? "" : "  interfaceName: '" + iface + "'\n", ips);
+  };
+  auto ip = [](const char* t) { return *IpAddr::parse(t); };
+  const std::map<std::string, std::vector<IpAddr>> ifaces = {
+      {"eth0", {ip("10.0.0.2"), ip("fd00::2")}},
+      {"eth1", {ip("192.168.9.2")}},
+      {"eth2", {ip("172.16.0.2")}},
+      {"lo", {ip("127.0.0.1")}}};
+  auto eps = build_endpoints(parse(
+      hep("b-by-ip", "n2", "", "10.0.0.2") + hep("c-by-ip", "n2", "", "192.168.9.2, 10.0.0.2") +
+      hep("a-named", "n2", "eth2", "10.0.0.2") + hep("z-named", "n2", "eth1", "") +
+      hep("d-other-node", "n1", "", "172.16.0.2") + hep("all", "n2", "*", "10.0.0.2")));
+  ASSERT_TRUE(eps.errors.empty()) << eps.errors.front().str();
+  const auto got = resolve_host_interfaces(eps, "n2", ifaces);
+  const std::map<std::string, std::string> want = {
+      {"eth0", "b-by-ip"},   // b and c expect 10.0.0.2; a names eth2, so not by address
+      {"eth1", "c-by-ip"},   // c (by address) has a lower name than z (by name)
+      {"eth2", "a-named"}};  // d would match 172.16.0.2 but is node n1's
+  EXPECT_EQ(got, want);
+  EXPECT_TRUE(resolve_host_interfaces(eps, "n2", {}).empty());
+  EXPECT_EQ(resolve_host_interfaces(eps, "n1", ifaces),
+            (std::map<std::string, std::string>{{"eth2", "d-other-node"}}));
 }
 
 TEST(Endpoints, FailsafesDefaultAndFromFelixConfiguration) {
