@@ -68,13 +68,13 @@ void check_rule(const Json& r, const std::string& p, Walk& w) {
         w.error(p + "." + side + "." + ports,
                 "rules that specify ports must set protocol to TCP, UDP or SCTP");
   }
-  std::string notproto = has(r, "notProtocol") ? lower(r["notProtocol"]) : "";
+  // icmp and notICMP both narrow an ICMP rule: both need the rule's protocol (not notProtocol)
+  // to be ICMP or ICMPv6, as Calico's validator has it.
   for (const char* f : {"icmp", "notICMP"}) {
     if (!has(r, f)) continue;
     if (has(r[f], "code") && !has(r[f], "type"))
       w.error(p + "." + f + ".code", "an ICMP code needs an ICMP type");
-    const std::string& pr = std::string(f) == "icmp" ? proto : notproto;
-    bool icmp4 = pr == "icmp" || pr == "1", icmp6 = pr == "icmpv6" || pr == "58";
+    bool icmp4 = proto == "icmp" || proto == "1", icmp6 = proto == "icmpv6" || proto == "58";
     if (!icmp4 && !icmp6)
       w.error(p + "." + f, fmt::format("{} needs protocol ICMP or ICMPv6", f));
     else if (has(r, "ipVersion") &&

@@ -160,6 +160,17 @@ TEST(Errors, PolicyRules) {
       {10, 15,
        "GlobalNetworkPolicy 'g': spec.ingress[0].destination.ports[0]: port range \"30000:20000\" "
        "is invalid (0-65535, lo <= hi)"});
+  // notICMP narrows an ICMP rule like icmp does: it needs protocol ICMP, not notProtocol.
+  expect_error(
+      gnp + "  ingress:\n  - action: Deny\n    notProtocol: ICMP\n    notICMP:\n      type: 8\n",
+      {10, 7,
+       "GlobalNetworkPolicy 'g': spec.ingress[0].notICMP: notICMP needs protocol ICMP or "
+       "ICMPv6"});
+  auto ok = parse_documents(
+      gnp + "  ingress:\n  - action: Deny\n    protocol: ICMP\n    notICMP:\n      type: 8\n",
+      "ok.yaml");
+  ASSERT_EQ(ok.size(), 1u);
+  EXPECT_TRUE(ok[0].errors.empty()) << ok[0].errors[0].str();
   expect_error(gnp + "  ingress:\n  - action: Permit\n",
                {7, 13,
                 "GlobalNetworkPolicy 'g': spec.ingress[0].action: \"Permit\" is not one of Allow, "
