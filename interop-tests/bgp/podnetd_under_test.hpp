@@ -89,6 +89,28 @@ class PodnetdUnderTest {
   harness::Process proc_;
 };
 
+struct GlobalPeer {
+  std::string name;
+  std::string ip;
+  uint32_t as = 0;
+};
+
+// Node n1 at 10.0.0.1/24 in AS 64512 without the node-to-node mesh, and these global BGPPeers.
+inline std::string single_node_resources(const std::vector<GlobalPeer>& peers) {
+  std::string y =
+      "apiVersion: projectcalico.org/v3\nkind: Node\nmetadata:\n  name: n1\nspec:\n  bgp:\n"
+      "    ipv4Address: 10.0.0.1/24\n---\napiVersion: projectcalico.org/v3\n"
+      "kind: BGPConfiguration\nmetadata:\n  name: default\nspec:\n  asNumber: 64512\n"
+      "  nodeToNodeMeshEnabled: false\n";
+  for (const auto& p : peers) {
+    y += fmt::format(
+        "---\napiVersion: projectcalico.org/v3\nkind: BGPPeer\nmetadata:\n  name: {}\nspec:\n"
+        "  peerIP: {}\n  asNumber: {}\n",
+        p.name, p.ip, p.as);
+  }
+  return y;
+}
+
 // Calico's name for a global BGPPeer's session: Global_10_0_0_2.
 inline std::string global_peer_name(std::string address) {
   for (auto& c : address)

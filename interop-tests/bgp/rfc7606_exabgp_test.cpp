@@ -39,46 +39,8 @@ constexpr const char* kExa = "10.0.0.2";   // eBGP ExaBGP, AS 65001
 constexpr const char* kRaw = "10.0.0.3";   // eBGP raw speaker, AS 65003
 constexpr const char* kIbgp = "10.0.0.4";  // iBGP ExaBGP, AS 64512
 
-constexpr const char* kResources = R"(apiVersion: projectcalico.org/v3
-kind: Node
-metadata:
-  name: n1
-spec:
-  bgp:
-    ipv4Address: 10.0.0.1/24
----
-apiVersion: projectcalico.org/v3
-kind: BGPConfiguration
-metadata:
-  name: default
-spec:
-  asNumber: 64512
-  nodeToNodeMeshEnabled: false
----
-apiVersion: projectcalico.org/v3
-kind: BGPPeer
-metadata:
-  name: exa
-spec:
-  peerIP: 10.0.0.2
-  asNumber: 65001
----
-apiVersion: projectcalico.org/v3
-kind: BGPPeer
-metadata:
-  name: raw
-spec:
-  peerIP: 10.0.0.3
-  asNumber: 65003
----
-apiVersion: projectcalico.org/v3
-kind: BGPPeer
-metadata:
-  name: ibgp
-spec:
-  peerIP: 10.0.0.4
-  asNumber: 64512
-)";
+const std::string kResources = single_node_resources(
+    {{"exa", "10.0.0.2", 65001}, {"raw", "10.0.0.3", 65003}, {"ibgp", "10.0.0.4", 64512}});
 
 // The shared lab: podnetd and the two ExaBGP peers.
 struct Lab {
