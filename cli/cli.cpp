@@ -98,6 +98,14 @@ int run(int argc, char** argv, Io io) {
     rc = cmd_show(g, show, io);
   });
 
+  auto* services_cmd = show_cmd->add_subcommand(
+      "services", "Kubernetes services podnetd programs, with their endpoints");
+  services_cmd->add_flag("--json", show.json, "print the raw JSON");
+  services_cmd->callback([&] {
+    show.what = "services";
+    rc = cmd_show(g, show, io);
+  });
+
   // Policy views are computed here from the datastore by the policy model, not asked of podnetd.
   ShowPolicyArgs show_policy;
   auto* show_policy_cmd = show_cmd->add_subcommand(

@@ -189,6 +189,32 @@ void print_routes(std::ostream& out, const nlohmann::json& j) {
   }
 }
 
+// podnetd's /v1/services: one line per service port, its endpoints below it (kubectl get svc
+// and get endpoints in one view), then what could not be programmed.
+void print_services(std::ostream& out, const nlohmann::json& j) {
+  const auto err = j.value("error", nlohmann::json());
+  out << fmt::format("services table {}: {} service port(s){}\n", j.value("table", "?"),
+                     j.contains("services") ? j["services"].size() : 0,
+                     err.is_string() ? " — last apply failed: " + err.get<std::string>() : "");
+  for (const auto& s : j.value("services", nlohmann::json::array())) {
+    auto text = [&](const char* k) {
+      return s.contains(k) && !s[k].is_null() ? s[k].dump() : std::string("-");
+    };
+    std::string cip = s.contains("clusterIP") && s["clusterIP"].is_string()
+                          ? s["clusterIP"].get<std::string>()
+                          : "None";
+    out << fmt::format("{:<32} {:<15} {}/{}  nodePort {}{}\n", s.value("service", "?"), cip,
+                       text("port"), s.value("protocol", "?"), text("nodePort"),
+                       s.contains("externalTrafficPolicy")
+                           ? " (" + s["externalTrafficPolicy"].get<std::string>() + ")"
+                           : "");
+    if (s["endpoints"].empty()) out << "    no endpoints (connections are refused)\n";
+    for (const auto& e : s["endpoints"]) out << "    " << e.get<std::string>() << "\n";
+  }
+  for (const auto& p : j.value("problems", nlohmann::json::array()))
+    out << fmt::format("not programmed: {}: {}\n", p.value("service", "?"), p.value("error", "?"));
+}
+
 }  // namespace
 
 int cmd_show(const Globals& g, const ShowArgs& a, Io io) {
@@ -219,6 +245,8 @@ int cmd_show(const Globals& g, const ShowArgs& a, Io io) {
     print_peers(io.out, j, a.name);
   } else if (a.what == "routes") {
     print_routes(io.out, j);
+  } else if (a.what == "services") {
+    print_services(io.out, j);
   } else {
     print_status(io.out, j);
   }
