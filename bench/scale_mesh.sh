@@ -24,8 +24,9 @@
 # (default limit 128 per user). Both host sysctls are raised for the run and restored on exit.
 #
 # Environment: BUILD (default build: podnetd and podnetctl are read from there; nothing is
-# built), TIMEOUT (s, default 300), LOGLEVEL (podnetd's, default warn), KEEP=1 (keep
-# the work dir with the logs). Prints a summary; exits 1 if not converged within TIMEOUT.
+# built), PREFIX (of the namespace names, default sc), TIMEOUT (s, default 300), LOGLEVEL
+# (podnetd's, default warn), KEEP=1 (keep the work dir with the logs). Prints a summary; exits 1
+# if not converged within TIMEOUT, 77 if not root.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,7 +36,7 @@ N=${1:?usage: scale_mesh.sh N mesh|rr}
 MODE=${2:?usage: scale_mesh.sh N mesh|rr}
 [ "$MODE" = mesh ] || [ "$MODE" = rr ] || { echo "mode is mesh or rr" >&2; exit 2; }
 [ "$N" -ge 3 ] && [ "$N" -le 1000 ] || { echo "N must be 3..1000 (bridge port limit 1024)" >&2; exit 2; }
-[ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)" >&2; exit 77; }
 PODNETD=$BUILD/daemon/podnetd
 PODNETCTL=$BUILD/cli/podnetctl
 for b in "$PODNETD" "$PODNETCTL"; do
@@ -44,13 +45,14 @@ done
 
 WORK=$(mktemp -d /tmp/scale.XXXXXX)
 chmod 755 "$WORK"
-BR=sc-br
+PREFIX=${PREFIX:-sc}
+BR=$PREFIX-br
 PIDS=()
 WATCH=
 SAVED_SYSCTLS=()
 
 log() { echo "[$(date +%T)] $*" >&2; }
-ns() { echo "sc-n$1"; }
+ns() { echo "$PREFIX-n$1"; }
 addr() { echo "10.0.$(($1 >> 8)).$(($1 & 255))"; }
 # Node i's block: the i-th /26 of 10.244.0.0/16.
 block() { echo "10.244.$(($1 >> 2)).$((($1 & 3) * 64))/26"; }
