@@ -48,25 +48,22 @@ bool Overlay::concerns_wireguard(const std::string& key) {
 
 void Overlay::update_wireguard(const ResourceCache& cache) {
   const FelixConfiguration felix = felix_config_for(cache, config_.node_name);
-  if (!felix.spec.wireguard_enabled || !config_.dataplane.overlay) {
-    if (wg_) wg_->set_config(std::nullopt);  // removes it all, then unpublishes the key
-    wg_error_.clear();
-    return;
+  // IPv4 (wireguardEnabled) and IPv6 (wireguardEnabledV6) are two programmers of one kind.
+  const bool on[2] = {felix.spec.wireguard_enabled && config_.dataplane.overlay,
+                      felix.spec.wireguard_enabled_v6 && config_.dataplane.overlay};
+  for (int i = 0; i < 2; ++i) {
+    if (on[i]) continue;
+    if (wg_[i]) wg_[i]->set_config(std::nullopt);  // removes it all, then unpublishes the key
+    wg_error_[i].clear();
   }
+  if (!on[0] && !on[1]) return;
   const auto nodes = decode_all<Node>(cache, "nodes");
   const Node* self = nullptr;
   for (const auto& n : nodes)
     if (n.metadata.name == config_.node_name) self = &n;
   if (!self) return;
-  auto cfg = dataplane::wireguard_config_from(felix, *self);
-  if (!cfg) {
-    if (wg_error_ != cfg.error().message) spdlog::warn("wireguard: {}", cfg.error().message);
-    wg_error_ = cfg.error().message;
-    return;
-  }
-  wg_error_.clear();
   // What each node routes: its affine blocks and the addresses it borrowed (the peers' allowed
-  // IPs), from the same origination rule BGP announces.
+  // IPs), from the same origination rule BGP announces; each family takes its own.
   ipam::OriginationInputs in;
   in.blocks = decode_all<conf::types::IPAMBlock>(cache, "ipamblocks");
   in.pools = decode_all<IPPool>(cache, "ippools");
@@ -77,37 +74,54 @@ void Overlay::update_wireguard(const ResourceCache& cache) {
     for (const auto& o : ipam::origination_set(in))
       if (auto p = rib::Prefix::parse(o.cidr)) list.push_back(*p);
   }
-  auto peers = dataplane::wireguard_peers(nodes, config_.node_name, routed);
-  auto throws = dataplane::wireguard_throw_prefixes(peers, config_.node_name, routed);
-  const bool fresh = !wg_;
-  if (fresh) {
-    wg_ = std::make_unique<dataplane::WireguardProgrammer>(io_);
-    wg_->on_public_key([this](const std::string& key) { publish_wireguard_key(key); });
-  }
-  wg_->set_config(*cfg);
-  wg_->set_peers(std::move(peers));
-  wg_->set_throw_prefixes(std::move(throws));
-  if (fresh) {
-    if (auto st = wg_->start(); !st) spdlog::warn("wireguard: {}", st.error().message);
+  for (int i = 0; i < 2; ++i) {
+    if (!on[i]) continue;
+    const rib::Family family = i == 0 ? rib::Family::v4 : rib::Family::v6;
+    auto cfg = dataplane::wireguard_config_from(felix, *self, family);
+    if (!cfg) {
+      if (wg_error_[i] != cfg.error().message)
+        spdlog::warn("wireguard{}: {}", i ? " v6" : "", cfg.error().message);
+      wg_error_[i] = cfg.error().message;
+      continue;
+    }
+    wg_error_[i].clear();
+    auto peers = dataplane::wireguard_peers(nodes, config_.node_name, routed, family);
+    auto throws = dataplane::wireguard_throw_prefixes(peers, config_.node_name, routed, family);
+    auto& wg = wg_[i];
+    const bool fresh = !wg;
+    if (fresh) {
+      wg = std::make_unique<dataplane::WireguardProgrammer>(io_, nullptr, family);
+      wg->on_public_key(
+          [this, family](const std::string& key) { publish_wireguard_key(key, family); });
+    }
+    wg->set_config(*cfg);
+    wg->set_peers(std::move(peers));
+    wg->set_throw_prefixes(std::move(throws));
+    if (fresh) {
+      if (auto st = wg->start(); !st)
+        spdlog::warn("wireguard{}: {}", i ? " v6" : "", st.error().message);
+    }
   }
 }
 
-void Overlay::publish_wireguard_key(const std::string& key) {
-  // status.wireguardPublicKey is how the other nodes learn this node's key (and "" that it
+void Overlay::publish_wireguard_key(const std::string& key, rib::Family family) {
+  // status.wireguardPublicKey(V6) is how the other nodes learn this node's key (and "" that it
   // has none: they stop encrypting towards it).
+  const bool v4 = family == rib::Family::v4;
   auto written = store::modify(store_, "nodes/" + config_.node_name, [&](nlohmann::json& doc) {
     std::string iface;
     if (doc.contains("spec") && doc["spec"].contains("wireguard"))
-      iface = doc["spec"]["wireguard"].value("interfaceIPv4Address", "");
-    dataplane::publish_wireguard(doc, key, iface);
+      iface =
+          doc["spec"]["wireguard"].value(v4 ? "interfaceIPv4Address" : "interfaceIPv6Address", "");
+    dataplane::publish_wireguard(doc, key, iface, family);
     return ok_status();
   });
   if (!written) {
-    spdlog::error("wireguard: publishing the public key on node {}: {}", config_.node_name,
-                  written.error().message);
+    spdlog::error("wireguard{}: publishing the public key on node {}: {}", v4 ? "" : " v6",
+                  config_.node_name, written.error().message);
   } else {
-    spdlog::info("wireguard: public key {} on node {}", key.empty() ? "removed" : key,
-                 config_.node_name);
+    spdlog::info("wireguard{}: public key {} on node {}", v4 ? "" : " v6",
+                 key.empty() ? "removed" : key, config_.node_name);
   }
 }
 
@@ -296,14 +310,19 @@ nlohmann::ordered_json Overlay::status_json() const {
     j["vxlan"] = {{"deviceReady", false}, {"error", vxlan_error_}};
   }
   if (ipip_unavailable_) j["ipip"] = {{"available", false}, {"reason", *ipip_unavailable_}};
-  if (wg_) {
-    const auto st = wg_->stats();
-    j["wireguard"] = {
-        {"enabled", st.enabled},          {"deviceReady", st.device_ready},
-        {"backend", st.backend},          {"peers", st.peers},
-        {"publicKey", wg_->public_key()}, {"error", st.error.empty() ? wg_error_ : st.error}};
-  } else if (!wg_error_.empty()) {
-    j["wireguard"] = {{"enabled", false}, {"error", wg_error_}};
+  for (int i = 0; i < 2; ++i) {
+    const char* name = i == 0 ? "wireguard" : "wireguardV6";
+    if (wg_[i]) {
+      const auto st = wg_[i]->stats();
+      j[name] = {{"enabled", st.enabled},
+                 {"deviceReady", st.device_ready},
+                 {"backend", st.backend},
+                 {"peers", st.peers},
+                 {"publicKey", wg_[i]->public_key()},
+                 {"error", st.error.empty() ? wg_error_[i] : st.error}};
+    } else if (!wg_error_[i].empty()) {
+      j[name] = {{"enabled", false}, {"error", wg_error_[i]}};
+    }
   }
   if (!mtu_error_.empty()) j["mtuError"] = mtu_error_;
   return j;

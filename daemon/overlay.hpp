@@ -40,8 +40,9 @@ class Overlay {
   // (the routing side then re-derives its kernel routes through planner()).
   bool update(const ResourceCache& cache);
 
-  // WireGuard between nodes (FelixConfiguration wireguardEnabled): its peers follow Nodes (keys,
-  // addresses) and IPAM blocks (allowed IPs), so it has its own trigger.
+  // WireGuard between nodes (FelixConfiguration wireguardEnabled, and wireguardEnabledV6 for
+  // IPv6): its peers follow Nodes (keys, addresses) and IPAM blocks (allowed IPs), so it has its
+  // own trigger.
   static bool concerns_wireguard(const std::string& key);
   void update_wireguard(const ResourceCache& cache);
 
@@ -55,7 +56,7 @@ class Overlay {
                     uint32_t mtu, bool wanted);
   void update_ipip(const conf::types::Node* self, uint32_t mtu, bool wanted);
   void allocate_vxlan_address(const conf::types::Node& self);
-  void publish_wireguard_key(const std::string& key);
+  void publish_wireguard_key(const std::string& key, rib::Family family);
 
   boost::asio::io_context& io_;
   conf::DaemonConfig config_;
@@ -63,8 +64,9 @@ class Overlay {
   dataplane::encap::Planner planner_;
   std::unique_ptr<dataplane::VxlanProgrammer> vxlan_;
   std::unique_ptr<dataplane::IpipProgrammer> ipip_;
-  std::unique_ptr<dataplane::WireguardProgrammer> wg_;
-  std::string wg_error_;
+  // [0] IPv4 (wireguard.cali), [1] IPv6 (wg-v6.cali).
+  std::unique_ptr<dataplane::WireguardProgrammer> wg_[2];
+  std::string wg_error_[2];
   std::optional<std::string> ipip_unavailable_;
   std::string local_interface_;
   uint32_t pod_mtu_ = 0;

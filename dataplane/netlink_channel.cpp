@@ -62,6 +62,15 @@ Status NetlinkChannel::open() {
   return ok_status();
 }
 
+Status NetlinkChannel::enable_strict_dump() {
+  int one = 1;
+  if (::setsockopt(fd_, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one, sizeof one) != 0) {
+    return make_error(Errc::unavailable,
+                      std::string("NETLINK_GET_STRICT_CHK: ") + std::strerror(errno));
+  }
+  return ok_status();
+}
+
 void NetlinkChannel::close() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
@@ -121,7 +130,10 @@ Result<std::vector<NetlinkMessage>> NetlinkChannel::dump_once(std::span<const ui
       if (r->nlmsg_type == NLMSG_DONE) return out;
       if (r->nlmsg_type == NLMSG_ERROR) {
         int err = -static_cast<const nlmsgerr*>(NLMSG_DATA(r))->error;
-        return make_error(Errc::io, "netlink dump: " + netlink_error_text(*r, err));
+        // ENOENT: a filtered dump of something that does not exist (a routing table nobody
+        // created yet), which callers may read as "nothing there".
+        return make_error(err == ENOENT ? Errc::not_found : Errc::io,
+                          "netlink dump: " + netlink_error_text(*r, err));
       }
       const auto* p = reinterpret_cast<const uint8_t*>(r);
       out.push_back(NetlinkMessage{{p, p + r->nlmsg_len}});

@@ -45,11 +45,16 @@ class NetlinkChannel {
   void close();
   bool is_open() const { return fd_ >= 0; }
   uint32_t next_seq() { return ++seq_; }
+  // Asks the kernel to check dump requests strictly and to honour their filters (a route dump
+  // of one table and protocol, Linux 4.20+). Every later dump request must then be well formed
+  // (zeroed header fields it does not filter on). Errors: an older kernel.
+  Status enable_strict_dump();
 
   // Sends one request (NLM_F_ACK is added) and waits for its ack.
   Result<Ok, NetlinkError> call(std::span<const uint8_t> message);
   // Sends a dump request and collects every reply message up to NLMSG_DONE. A dump
-  // interrupted by a concurrent change (NLM_F_DUMP_INTR) is retried a few times.
+  // interrupted by a concurrent change (NLM_F_DUMP_INTR) is retried a few times. A kernel
+  // ENOENT (a filtered dump of a table that does not exist) is Errc::not_found.
   Result<std::vector<NetlinkMessage>> dump(std::span<const uint8_t> request);
 
  private:

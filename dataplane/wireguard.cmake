@@ -18,3 +18,8 @@ podnet_test(dataplane_wireguard_netns_test netns
   SOURCES tests/netns.cpp tests/two_node_lab.cpp tests/wireguard_netns_test.cpp
   LIBS podnet_dataplane nlohmann_json::nlohmann_json
   TIMEOUT 120)
+
+podnet_test(dataplane_wireguard_v6_netns_test netns
+  SOURCES tests/netns.cpp tests/two_node_lab.cpp tests/wireguard_v6_netns_test.cpp
+  LIBS podnet_dataplane nlohmann_json::nlohmann_json
+  TIMEOUT 120)

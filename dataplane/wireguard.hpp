@@ -2,6 +2,12 @@
 // (felix/wireguard/wireguard.go), with the kernel's wireguard module where there is one and
 // wireguard-go (userspace, UAPI socket) where there is not.
 //
+// One programmer serves one address family: IPv4 (`wireguard.cali`, port 51820) or IPv6
+// (`wg-v6.cali`, port 51821, Felix's wireguardEnabledV6), each with its own device, key
+// (status.wireguardPublicKey / wireguardPublicKeyV6), peers, table routes and rule of its family.
+// The table number, rule priority and fwmark are shared: v4 and v6 routing tables and rules are
+// separate in the kernel.
+//
 // While enabled it keeps, in the calling thread's network namespace:
 //  - the device (`wireguard.cali` by default): created if missing, adopted if it is there; its
 //    address (spec.wireguard.interfaceIPv4Address, /32), MTU, up;
@@ -21,12 +27,12 @@
 // peers, routes and rules are removed; a restart adopts everything without re-creating the
 // device or changing its key.
 //
-// Usage from the daemon:
-//   dataplane::WireguardProgrammer wg(io);
-//   wg.on_public_key([&](const std::string& k) { /* publish (or clear) status.wireguardPublicKey */
-//   }); wg.set_config(felix.wireguardEnabled ? std::optional(config_from(felix, self, mtu)) :
-//   nullopt); wg.set_peers(wireguard_peers(nodes, self_name, routed_prefixes_by_node)); wg.start();
-//   // then wg.resync() now and then (no kernel events yet)
+// Usage from the daemon (once per family, `f` = rib::Family::v4 or v6):
+//   dataplane::WireguardProgrammer wg(io, nullptr, f);
+//   wg.on_public_key([&](const std::string& k) { /* publish (or clear) it: publish_wireguard */ });
+//   wg.set_config(enabled ? std::optional(*wireguard_config_from(felix, self, f)) : nullopt);
+//   wg.set_peers(wireguard_peers(nodes, self_name, routed_prefixes_by_node, f));
+//   wg.start();  // then it follows kernel events; wg.resync() forces a pass
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -54,28 +60,37 @@ struct FelixConfiguration;
 namespace podnet::dataplane {
 
 inline constexpr const char* kWireguardDevice = "wireguard.cali";
+inline constexpr const char* kWireguardDeviceV6 = "wg-v6.cali";
+inline constexpr uint16_t kWireguardPort = 51820;
+inline constexpr uint16_t kWireguardPortV6 = 51821;
 inline constexpr uint32_t kWireguardFwmark = 0x100000;
 
 struct WireguardConfig {
   std::string interface = kWireguardDevice;
   uint16_t listen_port = 51820;
-  uint32_t mtu = 0;  // 0: host MTU (mtu.hpp) minus WireGuard's 60 bytes
+  uint32_t mtu = 0;  // 0: host MTU (mtu.hpp) minus WireGuard's 60 bytes (80 over IPv6)
   uint32_t routing_table = 1;
   uint32_t rule_priority = 99;
   uint32_t fwmark = kWireguardFwmark;
-  uint16_t persistent_keepalive = 0;           // seconds, 0 = off
-  uint8_t protocol = 12;                       // our route protocol, also tags the rule
-  std::optional<rib::Address> interface_ipv4;  // spec.wireguard.interfaceIPv4Address
+  uint16_t persistent_keepalive = 0;  // seconds, 0 = off
+  uint8_t protocol = 12;              // our route protocol, also tags the rule
+  // spec.wireguard.interfaceIPv4Address (IPv6Address for a v6 programmer), /32 (/128).
+  std::optional<rib::Address> interface_address;
   // A key to use instead of the device's own or a generated one (tests, a key kept on disk).
   std::optional<wg::Key> private_key;
   friend bool operator==(const WireguardConfig&, const WireguardConfig&) = default;
 };
 
-// FelixConfiguration's WireGuard settings (name, port, priority, MTU, keepalive such as "25s"),
-// this node's interface address from its Node; `routing_table` and `fwmark` are the daemon's.
-// Errors: an unparsable keepalive or interface address.
+// The defaults of a family's programmer: IPv6 gets `wg-v6.cali` and port 51821.
+WireguardConfig wireguard_default_config(rib::Family family);
+
+// FelixConfiguration's WireGuard settings of `family` (wireguardInterfaceName(V6),
+// wireguardListeningPort(V6), wireguardMTU(V6); the shared priority and keepalive such as
+// "25s"), this node's interface address of that family from its Node; `routing_table` and
+// `fwmark` are the daemon's. Errors: an unparsable keepalive or interface address.
 Result<WireguardConfig> wireguard_config_from(const conf::types::FelixConfiguration& felix,
-                                              const conf::types::Node& self);
+                                              const conf::types::Node& self,
+                                              rib::Family family = rib::Family::v4);
 
 struct WireguardPeer {
   std::string node;
@@ -85,31 +100,36 @@ struct WireguardPeer {
   friend bool operator==(const WireguardPeer&, const WireguardPeer&) = default;
 };
 
-// The peers for this node: every other node with a valid, non-zero status.wireguardPublicKey
-// and a spec.bgp.ipv4Address; allowed IPs = `routed[node]` (its blocks and borrowed addresses,
-// from IPAM) plus its spec.wireguard.interfaceIPv4Address. A key claimed by two nodes makes
-// neither a peer (as Felix: the kernel would route one node's traffic to the other). Sorted by
-// node name.
+// The peers for this node in `family`: every other node with a valid, non-zero
+// status.wireguardPublicKey (V6) and a spec.bgp.ipv4Address (ipv6Address, the endpoint);
+// allowed IPs = the prefixes of that family in `routed[node]` (its blocks and borrowed
+// addresses, from IPAM) plus its spec.wireguard.interfaceIPv4Address (IPv6Address). A key
+// claimed by two nodes makes neither a peer (as Felix: the kernel would route one node's traffic
+// to the other). Sorted by node name.
 std::vector<WireguardPeer> wireguard_peers(
     const std::vector<conf::types::Node>& nodes, const std::string& self,
-    const std::map<std::string, std::vector<rib::Prefix>>& routed);
+    const std::map<std::string, std::vector<rib::Prefix>>& routed,
+    rib::Family family = rib::Family::v4);
 
 // The prefixes that must not be caught by a covering peer route in the WireGuard table (Felix's
 // `throw` routes): this node's own (`routed[self]`: local blocks and addresses borrowed from
-// other nodes' blocks) and those of every node that is not a peer. Sorted, no duplicates.
+// other nodes' blocks) and those of every node that is not a peer, of `family`. Sorted, no
+// duplicates.
 std::vector<rib::Prefix> wireguard_throw_prefixes(
     const std::vector<WireguardPeer>& peers, const std::string& self,
-    const std::map<std::string, std::vector<rib::Prefix>>& routed);
+    const std::map<std::string, std::vector<rib::Prefix>>& routed,
+    rib::Family family = rib::Family::v4);
 
-// What this node publishes: `public_key` (base64, "" = none/disabled) in
-// status.wireguardPublicKey, `interface_ipv4` ("" = none) in spec.wireguard.interfaceIPv4Address.
-// Returns whether `node` changed (so the caller writes it back only then).
+// What this node publishes for `family`: `public_key` (base64, "" = none/disabled) in
+// status.wireguardPublicKey (wireguardPublicKeyV6), `interface_address` ("" = none) in
+// spec.wireguard.interfaceIPv4Address (interfaceIPv6Address). The other family's fields are
+// left alone. Returns whether `node` changed (so the caller writes it back only then).
 bool publish_wireguard(conf::types::Node& node, const std::string& public_key,
-                       const std::string& interface_ipv4);
+                       const std::string& interface_address, rib::Family family = rib::Family::v4);
 // The same on the stored Node document, for store::modify's mutator: empty values remove the
 // fields (and an emptied spec.wireguard / status object), as Felix clears them when disabled.
 bool publish_wireguard(nlohmann::json& node_doc, const std::string& public_key,
-                       const std::string& interface_ipv4);
+                       const std::string& interface_address, rib::Family family = rib::Family::v4);
 
 struct WireguardStats {
   bool enabled = false;
@@ -125,6 +145,7 @@ struct WireguardStats {
   uint64_t device_updates = 0;  // UAPI/genl writes that changed something
   uint64_t routes_added = 0;
   uint64_t routes_removed = 0;
+  uint64_t routes_dumped = 0;  // route messages read back from the kernel, over all passes
   uint64_t rules_added = 0;
   uint64_t rules_removed = 0;
   std::string error;  // last pass's first error, "" if it converged
@@ -133,9 +154,10 @@ struct WireguardStats {
 class WireguardProgrammer {
  public:
   // `backend` nullptr: wg::make_backend() (the kernel's where it has the module, otherwise
-  // wireguard-go).
+  // wireguard-go). `family`: which addresses, routes and rule this instance programs.
   explicit WireguardProgrammer(boost::asio::io_context& io,
-                               std::unique_ptr<wg::Backend> backend = nullptr);
+                               std::unique_ptr<wg::Backend> backend = nullptr,
+                               rib::Family family = rib::Family::v4);
   WireguardProgrammer(const WireguardProgrammer&) = delete;
   WireguardProgrammer& operator=(const WireguardProgrammer&) = delete;
   ~WireguardProgrammer();
@@ -157,6 +179,7 @@ class WireguardProgrammer {
 
   std::string public_key() const { return public_key_; }
   WireguardStats stats() const { return stats_; }
+  rib::Family family() const { return family_; }
 
  private:
   void schedule();
@@ -170,11 +193,16 @@ class WireguardProgrammer {
   Status converge_routes(const WireguardConfig* cfg, int ifindex);
   Status converge_rules(const WireguardConfig* cfg);
   void set_public_key(const std::string& k);
+  uint8_t af() const;
 
   boost::asio::io_context& io_;
+  rib::Family family_;
   std::unique_ptr<wg::Backend> backend_;
   NetlinkChannel ch_;
   NetlinkSocket events_;
+  // The kernel filters route dumps by table and protocol (NETLINK_GET_STRICT_CHK, Linux 4.20+);
+  // without it every pass reads every route of the family and filters here.
+  bool strict_dump_ = false;
   bool started_ = false;
   bool posted_ = false;
   std::optional<WireguardConfig> cfg_;

@@ -69,6 +69,18 @@ void append_device_route(std::vector<uint8_t>& buf, uint32_t seq, const rib::Pre
   b.end();
 }
 
+void append_table_route_dump(std::vector<uint8_t>& buf, uint32_t seq, uint8_t family,
+                             uint32_t table, uint8_t protocol) {
+  nl::Builder b(buf);
+  rtmsg r{};
+  r.rtm_family = family;
+  r.rtm_table = table < 256 ? static_cast<uint8_t>(table) : static_cast<uint8_t>(RT_TABLE_UNSPEC);
+  r.rtm_protocol = protocol;
+  b.begin(RTM_GETROUTE, NLM_F_DUMP, seq, r);
+  b.attr_u32(RTA_TABLE, table);
+  b.end();
+}
+
 std::optional<DeviceRoute> parse_device_route(const nlmsghdr& h) {
   auto p = parse_route(h);
   if (!p) return std::nullopt;

@@ -36,6 +36,12 @@ std::optional<Rule> parse_rule(const nlmsghdr& h);
 void append_device_route(std::vector<uint8_t>& buf, uint32_t seq, const rib::Prefix& prefix,
                          int ifindex, uint32_t table, uint8_t protocol);
 
+// RTM_GETROUTE dump of `family` for one table and protocol. On a channel with strict dump
+// checking the kernel returns only those routes (ENOENT when the table does not exist yet);
+// otherwise it returns every route of the family and the reader filters.
+void append_table_route_dump(std::vector<uint8_t>& buf, uint32_t seq, uint8_t family,
+                             uint32_t table, uint8_t protocol);
+
 struct DeviceRoute {
   rib::Prefix prefix;
   uint32_t table = 0;

@@ -55,62 +55,97 @@ std::optional<rib::Address> address_part(const std::string& text) {
   return *a;
 }
 
+// The per-family fields of a Node and FelixConfiguration.
+const std::string& node_key(const conf::types::Node& n, rib::Family f) {
+  return f == rib::Family::v4 ? n.status.wireguard_public_key : n.status.wireguard_public_key_v6;
+}
+
+std::string node_interface_address(const conf::types::Node& n, rib::Family f) {
+  if (!n.spec.wireguard) return "";
+  return f == rib::Family::v4 ? n.spec.wireguard->interface_ipv4_address
+                              : n.spec.wireguard->interface_ipv6_address;
+}
+
+std::string node_bgp_address(const conf::types::Node& n, rib::Family f) {
+  if (!n.spec.bgp) return "";
+  return f == rib::Family::v4 ? n.spec.bgp->ipv4_address : n.spec.bgp->ipv6_address;
+}
+
+const char* v_suffix(rib::Family f) {
+  return f == rib::Family::v4 ? "" : "V6";
+}
+
 }  // namespace
 
-Result<WireguardConfig> wireguard_config_from(const conf::types::FelixConfiguration& felix,
-                                              const conf::types::Node& self) {
-  const auto& s = felix.spec;
+WireguardConfig wireguard_default_config(rib::Family family) {
   WireguardConfig c;
-  if (!s.wireguard_interface_name.empty()) c.interface = s.wireguard_interface_name;
-  if (s.wireguard_listening_port <= 0 || s.wireguard_listening_port > 65535) {
-    return make_error(Errc::invalid, "wireguardListeningPort out of range");
+  if (family == rib::Family::v6) {
+    c.interface = kWireguardDeviceV6;
+    c.listen_port = kWireguardPortV6;
   }
-  c.listen_port = static_cast<uint16_t>(s.wireguard_listening_port);
+  return c;
+}
+
+Result<WireguardConfig> wireguard_config_from(const conf::types::FelixConfiguration& felix,
+                                              const conf::types::Node& self, rib::Family family) {
+  const auto& s = felix.spec;
+  const bool v4 = family == rib::Family::v4;
+  const std::string sfx = v_suffix(family);
+  WireguardConfig c = wireguard_default_config(family);
+  const std::string& name = v4 ? s.wireguard_interface_name : s.wireguard_interface_name_v6;
+  const int64_t port = v4 ? s.wireguard_listening_port : s.wireguard_listening_port_v6;
+  const int64_t mtu = v4 ? s.wireguard_mtu : s.wireguard_mtu_v6;
+  if (!name.empty()) c.interface = name;
+  if (port <= 0 || port > 65535) {
+    return make_error(Errc::invalid, "wireguardListeningPort" + sfx + " out of range");
+  }
+  c.listen_port = static_cast<uint16_t>(port);
   if (s.wireguard_routing_rule_priority < 0 || s.wireguard_routing_rule_priority > 32765) {
     return make_error(Errc::invalid, "wireguardRoutingRulePriority out of range");
   }
   c.rule_priority = static_cast<uint32_t>(s.wireguard_routing_rule_priority);
-  c.mtu = s.wireguard_mtu > 0 ? static_cast<uint32_t>(s.wireguard_mtu) : 0;
+  c.mtu = mtu > 0 ? static_cast<uint32_t>(mtu) : 0;
   auto ka = keepalive_seconds(s.wireguard_keep_alive);
   if (!ka) return ka.error();
   c.persistent_keepalive = *ka;
-  if (self.spec.wireguard && !self.spec.wireguard->interface_ipv4_address.empty()) {
-    auto a = address_part(self.spec.wireguard->interface_ipv4_address);
-    if (!a || a->family() != rib::Family::v4) {
-      return make_error(Errc::invalid,
-                        "node " + self.metadata.name + ": bad spec.wireguard.interfaceIPv4Address");
+  if (const std::string text = node_interface_address(self, family); !text.empty()) {
+    auto a = address_part(text);
+    if (!a || a->family() != family) {
+      return make_error(Errc::invalid, "node " + self.metadata.name +
+                                           ": bad spec.wireguard.interfaceIP" + (v4 ? "v4" : "v6") +
+                                           "Address");
     }
-    c.interface_ipv4 = *a;
+    c.interface_address = *a;
   }
   return c;
 }
 
 std::vector<WireguardPeer> wireguard_peers(
     const std::vector<conf::types::Node>& nodes, const std::string& self,
-    const std::map<std::string, std::vector<rib::Prefix>>& routed) {
+    const std::map<std::string, std::vector<rib::Prefix>>& routed, rib::Family family) {
   std::vector<WireguardPeer> out;
   std::map<wg::Key, int> claims;  // key -> how many nodes publish it (ourselves included)
   for (const auto& n : nodes) {
-    auto k = wg::from_base64(n.status.wireguard_public_key);
+    auto k = wg::from_base64(node_key(n, family));
     if (k && !wg::is_zero(*k)) ++claims[*k];
   }
   for (const auto& n : nodes) {
     if (n.metadata.name == self) continue;
-    auto k = wg::from_base64(n.status.wireguard_public_key);
+    auto k = wg::from_base64(node_key(n, family));
     if (!k || wg::is_zero(*k) || claims[*k] != 1) continue;
-    if (!n.spec.bgp) continue;
-    auto ip = address_part(n.spec.bgp->ipv4_address);
-    if (!ip || ip->family() != rib::Family::v4) continue;
+    auto ip = address_part(node_bgp_address(n, family));
+    if (!ip || ip->family() != family) continue;
     WireguardPeer p;
     p.node = n.metadata.name;
     p.public_key = *k;
     p.node_ip = *ip;
-    if (auto it = routed.find(n.metadata.name); it != routed.end()) p.allowed_ips = it->second;
-    if (n.spec.wireguard && !n.spec.wireguard->interface_ipv4_address.empty()) {
-      if (auto a = address_part(n.spec.wireguard->interface_ipv4_address)) {
-        if (auto pfx = rib::Prefix::make(*a, a->family() == rib::Family::v4 ? 32 : 128)) {
-          p.allowed_ips.push_back(*pfx);
-        }
+    if (auto it = routed.find(n.metadata.name); it != routed.end()) {
+      for (const auto& r : it->second)
+        if (r.family() == family) p.allowed_ips.push_back(r);
+    }
+    if (auto a = address_part(node_interface_address(n, family)); a && a->family() == family) {
+      if (auto pfx = rib::Prefix::make(*a, family == rib::Family::v4 ? 32 : 128)) {
+        p.allowed_ips.push_back(*pfx);
       }
     }
     std::sort(p.allowed_ips.begin(), p.allowed_ips.end());
@@ -125,12 +160,14 @@ std::vector<WireguardPeer> wireguard_peers(
 
 std::vector<rib::Prefix> wireguard_throw_prefixes(
     const std::vector<WireguardPeer>& peers, const std::string& self,
-    const std::map<std::string, std::vector<rib::Prefix>>& routed) {
+    const std::map<std::string, std::vector<rib::Prefix>>& routed, rib::Family family) {
   std::vector<rib::Prefix> out;
   for (const auto& [node, prefixes] : routed) {
     bool peer = std::any_of(peers.begin(), peers.end(),
                             [&](const WireguardPeer& p) { return p.node == node; });
-    if (node == self || !peer) out.insert(out.end(), prefixes.begin(), prefixes.end());
+    if (node != self && peer) continue;
+    for (const auto& p : prefixes)
+      if (p.family() == family) out.push_back(p);
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
@@ -138,17 +175,19 @@ std::vector<rib::Prefix> wireguard_throw_prefixes(
 }
 
 bool publish_wireguard(conf::types::Node& node, const std::string& public_key,
-                       const std::string& interface_ipv4) {
+                       const std::string& interface_address, rib::Family family) {
+  const bool v4 = family == rib::Family::v4;
   bool changed = false;
-  if (node.status.wireguard_public_key != public_key) {
-    node.status.wireguard_public_key = public_key;
+  std::string& key = v4 ? node.status.wireguard_public_key : node.status.wireguard_public_key_v6;
+  if (key != public_key) {
+    key = public_key;
     changed = true;
   }
-  std::string have = node.spec.wireguard ? node.spec.wireguard->interface_ipv4_address : "";
-  if (have != interface_ipv4) {
+  if (node_interface_address(node, family) != interface_address) {
     if (!node.spec.wireguard) node.spec.wireguard.emplace();
-    node.spec.wireguard->interface_ipv4_address = interface_ipv4;
-    if (interface_ipv4.empty() && node.spec.wireguard->interface_ipv6_address.empty()) {
+    auto& w = *node.spec.wireguard;
+    (v4 ? w.interface_ipv4_address : w.interface_ipv6_address) = interface_address;
+    if (w.interface_ipv4_address.empty() && w.interface_ipv6_address.empty()) {
       node.spec.wireguard.reset();
     }
     changed = true;
@@ -157,7 +196,7 @@ bool publish_wireguard(conf::types::Node& node, const std::string& public_key,
 }
 
 bool publish_wireguard(nlohmann::json& doc, const std::string& public_key,
-                       const std::string& interface_ipv4) {
+                       const std::string& interface_address, rib::Family family) {
   if (!doc.is_object()) return false;
   // Sets doc[outer][inner][key] to `value`, or removes it (and emptied parents) for "".
   auto put = [&doc](const char* outer, const char* inner, const char* key,
@@ -182,8 +221,10 @@ bool publish_wireguard(nlohmann::json& doc, const std::string& public_key,
     return true;
   };
   try {
-    bool a = put("status", nullptr, "wireguardPublicKey", public_key);
-    bool b = put("spec", "wireguard", "interfaceIPv4Address", interface_ipv4);
+    const bool v4 = family == rib::Family::v4;
+    bool a = put("status", nullptr, v4 ? "wireguardPublicKey" : "wireguardPublicKeyV6", public_key);
+    bool b = put("spec", "wireguard", v4 ? "interfaceIPv4Address" : "interfaceIPv6Address",
+                 interface_address);
     return a || b;
   } catch (const nlohmann::json::exception&) {
     return false;  // status/spec of the wrong type: validation rejects the document anyway

@@ -28,8 +28,8 @@ void note(Status& first, Status s) {
 }  // namespace
 
 WireguardProgrammer::WireguardProgrammer(boost::asio::io_context& io,
-                                         std::unique_ptr<wg::Backend> backend)
-    : io_(io), backend_(std::move(backend)), events_(io) {
+                                         std::unique_ptr<wg::Backend> backend, rib::Family family)
+    : io_(io), family_(family), backend_(std::move(backend)), events_(io) {
   if (!backend_) backend_ = wg::make_backend();
   stats_.backend = backend_->name();
 }
@@ -40,12 +40,19 @@ WireguardProgrammer::~WireguardProgrammer() {
 
 Status WireguardProgrammer::start() {
   if (auto s = ch_.open(); !s) return s;
+  strict_dump_ = ch_.enable_strict_dump().ok();
   NetlinkSocketOptions o;
-  o.groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_RULE | RTMGRP_IPV4_ROUTE;
+  o.groups = RTMGRP_LINK |
+             (family_ == rib::Family::v4 ? RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_RULE | RTMGRP_IPV4_ROUTE
+                                         : RTMGRP_IPV6_IFADDR | RTMGRP_IPV6_ROUTE);
   o.receive_buffer = 4 << 20;
   auto s = events_.open(
       o, [this](const nlmsghdr& h) { on_event(h); }, [this](int) { schedule(); });
   if (!s) return s;
+  // IPv6 rule changes have a group but no RTMGRP_ bit.
+  if (family_ == rib::Family::v6) {
+    if (auto j = events_.set_membership(RTNLGRP_IPV6_RULE, true); !j) return j;
+  }
   started_ = true;
   return reconcile();
 }
@@ -80,8 +87,12 @@ void WireguardProgrammer::resync() {
   schedule();
 }
 
+uint8_t WireguardProgrammer::af() const {
+  return family_ == rib::Family::v4 ? AF_INET : AF_INET6;
+}
+
 void WireguardProgrammer::on_event(const nlmsghdr& h) {
-  const WireguardConfig& c = cfg_ ? *cfg_ : (last_ ? *last_ : WireguardConfig{});
+  const WireguardConfig c = cfg_ ? *cfg_ : (last_ ? *last_ : wireguard_default_config(family_));
   switch (h.nlmsg_type) {
     case RTM_NEWLINK:
     case RTM_DELLINK:
@@ -106,6 +117,7 @@ void WireguardProgrammer::on_event(const nlmsghdr& h) {
       // table byte first and parse only ours.
       if (h.nlmsg_len < NLMSG_LENGTH(sizeof(rtmsg))) return;
       const auto* r = static_cast<const rtmsg*>(NLMSG_DATA(&h));
+      if (r->rtm_family != af()) return;
       if (r->rtm_table != RT_TABLE_UNSPEC && r->rtm_table != (c.routing_table & 0xff)) return;
       if (auto d = wg::parse_device_route(h); d && d->table == c.routing_table) schedule();
       return;
@@ -165,7 +177,7 @@ Status WireguardProgrammer::enable_pass(const WireguardConfig& cfg) {
 Status WireguardProgrammer::disable_pass() {
   // Without a last configuration (a restart while disabled) the defaults name what a previous
   // run would have created.
-  WireguardConfig old = last_ ? *last_ : WireguardConfig{};
+  WireguardConfig old = last_ ? *last_ : wireguard_default_config(family_);
   Status first = ok_status();
   note(first, converge_rules(nullptr));
   std::vector<uint8_t> buf;
@@ -234,7 +246,7 @@ Status WireguardProgrammer::converge_device(const WireguardConfig& cfg, int& ifi
   if (mtu == 0) {
     auto host = mtu::detect_host_mtu("");
     uint32_t h = host ? host->mtu : mtu::kFallbackHostMtu;
-    mtu = h - mtu::kWireguardOverhead;
+    mtu = h - (family_ == rib::Family::v4 ? mtu::kWireguardOverhead : mtu::kWireguardV6Overhead);
   }
   bool up = (l.flags & IFF_UP) != 0;
   if (l.mtu != mtu || !up) {
@@ -248,25 +260,32 @@ Status WireguardProgrammer::converge_device(const WireguardConfig& cfg, int& ifi
 
 Status WireguardProgrammer::converge_addresses(const WireguardConfig& cfg, int ifindex) {
   std::vector<uint8_t> buf;
-  append_addr_dump(buf, ch_.next_seq(), AF_INET);
+  const uint8_t host_len = family_ == rib::Family::v4 ? 32 : 128;
+  append_addr_dump(buf, ch_.next_seq(), af());
   auto addrs = ch_.dump(buf);
   if (!addrs) return addrs.error();
   bool have = false;
   Status first = ok_status();
   for (const auto& m : *addrs) {
     auto a = parse_addr(m.header());
-    if (!a || a->ifindex != ifindex) continue;
-    if (cfg.interface_ipv4 && a->address == *cfg.interface_ipv4 && a->prefix_length == 32) {
+    if (!a || a->ifindex != ifindex || a->address.family() != family_) continue;
+    if (cfg.interface_address && a->address == *cfg.interface_address &&
+        a->prefix_length == host_len) {
       have = true;
+      continue;
+    }
+    // The kernel's own IPv6 link-local address: removing it would only see it come back.
+    if (family_ == rib::Family::v6 && a->address.bytes()[0] == 0xfe &&
+        (a->address.bytes()[1] & 0xc0) == 0x80) {
       continue;
     }
     buf.clear();
     append_addr(buf, ch_.next_seq(), false, ifindex, a->address, a->prefix_length);
     if (auto r = ch_.call(buf); !r) note(first, nl_error("removing address", r.error()));
   }
-  if (cfg.interface_ipv4 && !have) {
+  if (cfg.interface_address && !have) {
     buf.clear();
-    append_addr(buf, ch_.next_seq(), true, ifindex, *cfg.interface_ipv4, 32);
+    append_addr(buf, ch_.next_seq(), true, ifindex, *cfg.interface_address, host_len);
     if (auto r = ch_.call(buf); !r) note(first, nl_error("adding address", r.error()));
   }
   return first;
@@ -296,7 +315,7 @@ Status WireguardProgrammer::converge_peers(const WireguardConfig& cfg) {
     ps.public_key = p.public_key;
     ps.endpoint = wg::Endpoint{p.node_ip, cfg.listen_port};
     for (const auto& a : p.allowed_ips) {
-      if (a.family() == rib::Family::v4) ps.allowed_ips.push_back(a);
+      if (a.family() == family_) ps.allowed_ips.push_back(a);
     }
     ps.persistent_keepalive = cfg.persistent_keepalive;
     want.peers.push_back(std::move(ps));
@@ -314,31 +333,38 @@ Status WireguardProgrammer::converge_peers(const WireguardConfig& cfg) {
 }
 
 Status WireguardProgrammer::converge_routes(const WireguardConfig* cfg, int ifindex) {
-  const WireguardConfig& c = cfg ? *cfg : (last_ ? *last_ : WireguardConfig{});
+  const WireguardConfig c = cfg ? *cfg : (last_ ? *last_ : wireguard_default_config(family_));
   // prefix -> the device's ifindex, or 0 for a throw route.
   std::map<rib::Prefix, int> want;
   if (cfg) {
     for (const auto& p : throws_) {
-      if (p.family() == rib::Family::v4) want[p] = 0;
+      if (p.family() == family_) want[p] = 0;
     }
     for (const auto& p : peers_) {
       for (const auto& a : p.allowed_ips) {
-        if (a.family() == rib::Family::v4) want[a] = ifindex;
+        if (a.family() == family_) want[a] = ifindex;
       }
     }
   }
+  // Only our table's routes of our protocol: with a strict-checking kernel the dump is filtered
+  // there, so a million BGP routes in main cost nothing here.
   std::vector<uint8_t> buf;
-  append_dump_request(buf, ch_.next_seq());
-  auto routes = ch_.dump(buf);
-  if (!routes) return routes.error();
+  wg::append_table_route_dump(buf, ch_.next_seq(), af(), c.routing_table, c.protocol);
+  auto dumped = ch_.dump(buf);
+  if (!dumped && dumped.error().code != Errc::not_found) return dumped.error();
+  const std::vector<NetlinkMessage> routes =
+      dumped ? std::move(*dumped) : std::vector<NetlinkMessage>{};  // no table yet: no routes
+  stats_.routes_dumped += routes.size();
   Status first = ok_status();
   std::set<rib::Prefix> good;
-  for (const auto& m : *routes) {
+  for (const auto& m : routes) {
     auto r = wg::parse_device_route(m.header());
     if (!r || r->table != c.routing_table || r->protocol != c.protocol) continue;
     auto w = want.find(r->prefix);
+    // The kernel's default metric for a route without one: 0 for IPv4, 1024 for IPv6.
+    const uint32_t default_metric = family_ == rib::Family::v4 ? 0 : 1024;
     bool right =
-        w != want.end() && r->metric == 0 && !r->gateway &&
+        w != want.end() && r->metric == default_metric && !r->gateway &&
         (w->second ? r->type == RTN_UNICAST && r->ifindex == w->second : r->type == RTN_THROW);
     if (right) {
       good.insert(r->prefix);
@@ -368,10 +394,10 @@ Status WireguardProgrammer::converge_routes(const WireguardConfig* cfg, int ifin
 }
 
 Status WireguardProgrammer::converge_rules(const WireguardConfig* cfg) {
-  const WireguardConfig& c = cfg ? *cfg : (last_ ? *last_ : WireguardConfig{});
-  wg::Rule want{AF_INET, c.rule_priority, c.routing_table, c.fwmark, c.fwmark, true, c.protocol};
+  const WireguardConfig c = cfg ? *cfg : (last_ ? *last_ : wireguard_default_config(family_));
+  wg::Rule want{af(), c.rule_priority, c.routing_table, c.fwmark, c.fwmark, true, c.protocol};
   std::vector<uint8_t> buf;
-  wg::append_rule_dump(buf, ch_.next_seq(), AF_INET);
+  wg::append_rule_dump(buf, ch_.next_seq(), af());
   auto rules = ch_.dump(buf);
   if (!rules) return rules.error();
   Status first = ok_status();

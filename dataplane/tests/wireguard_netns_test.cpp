@@ -81,7 +81,7 @@ class WireguardLabTest : public ::testing::Test {
     WireguardConfig c;
     c.interface = ifname_[s.which];
     c.mtu = 1440;
-    c.interface_ipv4 = *rib::Address::parse(s.wg_ip);
+    c.interface_address = *rib::Address::parse(s.wg_ip);
     return c;
   }
 

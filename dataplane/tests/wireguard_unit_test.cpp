@@ -242,6 +242,43 @@ TEST(WireguardGenl, WireguardLinkAndFamilyRequest) {
   EXPECT_EQ(nl::Attrs::of(*msgs[0], GENL_HDRLEN).str(CTRL_ATTR_FAMILY_NAME), "wireguard");
 }
 
+TEST(WireguardNetlink, TableRouteDumpAsksForOneTableAndProtocol) {
+  std::vector<uint8_t> buf;
+  wg::append_table_route_dump(buf, 5, AF_INET6, 1, 12);
+  auto msgs = nl::messages(buf);
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(msgs[0]->nlmsg_type, RTM_GETROUTE);
+  EXPECT_TRUE(msgs[0]->nlmsg_flags & NLM_F_DUMP);
+  const auto* r = static_cast<const rtmsg*>(NLMSG_DATA(msgs[0]));
+  EXPECT_EQ(r->rtm_family, AF_INET6);
+  EXPECT_EQ(r->rtm_table, 1);
+  EXPECT_EQ(r->rtm_protocol, 12);
+  // Strict checking refuses a dump request with these set.
+  EXPECT_EQ(r->rtm_dst_len, 0);
+  EXPECT_EQ(r->rtm_scope, 0);
+  EXPECT_EQ(nl::Attrs::of(*msgs[0], sizeof(rtmsg)).u32(RTA_TABLE), 1u);
+
+  // A table above 255 travels in RTA_TABLE only.
+  buf.clear();
+  wg::append_table_route_dump(buf, 6, AF_INET, 1000, 12);
+  msgs = nl::messages(buf);
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(static_cast<const rtmsg*>(NLMSG_DATA(msgs[0]))->rtm_table, RT_TABLE_UNSPEC);
+  EXPECT_EQ(nl::Attrs::of(*msgs[0], sizeof(rtmsg)).u32(RTA_TABLE), 1000u);
+}
+
+TEST(WireguardNetlink, V6DeviceRouteRoundTrips) {
+  std::vector<uint8_t> buf;
+  wg::append_device_route(buf, 3, pfx("fd00:10:244:2::/122"), 42, 1, 12);
+  auto msgs = nl::messages(buf);
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(static_cast<const rtmsg*>(NLMSG_DATA(msgs[0]))->rtm_family, AF_INET6);
+  auto d = wg::parse_device_route(*msgs[0]);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->prefix, pfx("fd00:10:244:2::/122"));
+  EXPECT_EQ(d->ifindex, 42);
+}
+
 conf::types::Node node(const std::string& name, const std::string& ip, const std::string& key,
                        const std::string& wg_ip = "") {
   conf::types::Node n;
@@ -335,7 +372,7 @@ TEST(WireguardConfigFrom, FelixSettingsAndInterfaceAddress) {
   EXPECT_EQ(c->rule_priority, 90u);
   EXPECT_EQ(c->mtu, 1400u);
   EXPECT_EQ(c->persistent_keepalive, 90);
-  EXPECT_EQ(c->interface_ipv4, addr("10.244.1.1"));
+  EXPECT_EQ(c->interface_address, addr("10.244.1.1"));
   EXPECT_EQ(c->fwmark, kWireguardFwmark);
   EXPECT_EQ(c->routing_table, 1u);
 
@@ -346,6 +383,105 @@ TEST(WireguardConfigFrom, FelixSettingsAndInterfaceAddress) {
   f.spec.wireguard_keep_alive = "0";
   self.spec.wireguard->interface_ipv4_address = "nonsense";
   EXPECT_FALSE(wireguard_config_from(f, self));
+}
+
+// A dual-stack node as the datastore holds it.
+conf::types::Node node6(const std::string& name, const std::string& ip6, const std::string& key4,
+                        const std::string& key6, const std::string& wg_ip6 = "") {
+  auto n = node(name, "192.168.50.9/24", key4);
+  n.spec.bgp->ipv6_address = ip6;
+  n.status.wireguard_public_key_v6 = key6;
+  if (!wg_ip6.empty()) n.spec.wireguard = conf::types::NodeWireguardSpec{"", wg_ip6};
+  return n;
+}
+
+TEST(WireguardPeersV6, KeyAddressAndAllowedIpsOfTheFamily) {
+  auto k = [](int i) {
+    wg::Key key{};
+    key[0] = static_cast<uint8_t>(i);
+    return wg::to_base64(key);
+  };
+  std::vector<conf::types::Node> nodes = {
+      node6("self", "fd00:50::1/64", k(1), k(11)),
+      node6("b", "fd00:50::2/64", k(2), k(12), "fd00:10:244:2::1"),
+      node6("v4only", "fd00:50::3/64", k(3), ""),  // no v6 key: no v6 peer
+      node6("noaddr", "", k(4), k(14)),            // no IPv6 address: no v6 peer
+  };
+  std::map<std::string, std::vector<rib::Prefix>> routed = {
+      {"b", {pfx("10.244.2.0/26"), pfx("fd00:10:244:2::/122"), pfx("fd00:10:244:9::7/128")}},
+      {"v4only", {pfx("10.244.3.0/26"), pfx("fd00:10:244:3::/122")}},
+      {"self", {pfx("10.244.1.0/26"), pfx("fd00:10:244:1::/122")}}};
+  auto peers = wireguard_peers(nodes, "self", routed, rib::Family::v6);
+  ASSERT_EQ(peers.size(), 1u);
+  EXPECT_EQ(peers[0].node, "b");
+  EXPECT_EQ(wg::to_base64(peers[0].public_key), k(12));
+  EXPECT_EQ(peers[0].node_ip, addr("fd00:50::2"));
+  EXPECT_EQ(peers[0].allowed_ips,
+            (std::vector<rib::Prefix>{pfx("fd00:10:244:2::/122"), pfx("fd00:10:244:2::1/128"),
+                                      pfx("fd00:10:244:9::7/128")}));
+  EXPECT_EQ(wireguard_throw_prefixes(peers, "self", routed, rib::Family::v6),
+            (std::vector<rib::Prefix>{pfx("fd00:10:244:1::/122"), pfx("fd00:10:244:3::/122")}));
+  // The v4 view of the same nodes is independent: every other node has a v4 key and address.
+  auto peers4 = wireguard_peers(nodes, "self", routed);
+  ASSERT_EQ(peers4.size(), 3u);
+  for (const auto& p : peers4)
+    for (const auto& a : p.allowed_ips) EXPECT_EQ(a.family(), rib::Family::v4) << a.to_string();
+}
+
+TEST(WireguardPeersV6, PublishTouchesOnlyTheV6Fields) {
+  auto doc = nlohmann::json::parse(R"({"apiVersion": "projectcalico.org/v3", "kind": "Node",
+      "metadata": {"name": "self"}, "spec": {"bgp": {"ipv4Address": "192.168.50.1/24"}}})");
+  EXPECT_TRUE(publish_wireguard(doc, "K4", "10.244.1.1"));
+  EXPECT_TRUE(publish_wireguard(doc, "K6", "fd00:10:244:1::1", rib::Family::v6));
+  EXPECT_EQ(doc["status"]["wireguardPublicKey"], "K4");
+  EXPECT_EQ(doc["status"]["wireguardPublicKeyV6"], "K6");
+  EXPECT_EQ(doc["spec"]["wireguard"]["interfaceIPv6Address"], "fd00:10:244:1::1");
+  EXPECT_FALSE(publish_wireguard(doc, "K6", "fd00:10:244:1::1", rib::Family::v6));
+  // v6 off: its key and address go, v4's stay.
+  EXPECT_TRUE(publish_wireguard(doc, "", "", rib::Family::v6));
+  EXPECT_FALSE(doc["status"].contains("wireguardPublicKeyV6"));
+  EXPECT_FALSE(doc["spec"]["wireguard"].contains("interfaceIPv6Address"));
+  EXPECT_EQ(doc["status"]["wireguardPublicKey"], "K4");
+  EXPECT_EQ(doc["spec"]["wireguard"]["interfaceIPv4Address"], "10.244.1.1");
+
+  auto n = node6("self", "fd00:50::1/64", "K4", "");
+  EXPECT_TRUE(publish_wireguard(n, "K6", "fd00:10:244:1::1", rib::Family::v6));
+  EXPECT_EQ(n.status.wireguard_public_key_v6, "K6");
+  EXPECT_EQ(n.status.wireguard_public_key, "K4");
+  EXPECT_TRUE(publish_wireguard(n, "", "", rib::Family::v6));
+  EXPECT_FALSE(n.spec.wireguard);
+}
+
+TEST(WireguardConfigFromV6, V6NamePortMtuAndInterfaceAddress) {
+  conf::types::FelixConfiguration f;
+  f.spec.wireguard_mtu = 1400;  // the v4 one: not used for v6
+  f.spec.wireguard_routing_rule_priority = 90;
+  auto self = node6("self", "fd00:50::1/64", "", "", "fd00:10:244:1::1");
+  auto c = wireguard_config_from(f, self, rib::Family::v6);
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->interface, "wg-v6.cali");
+  EXPECT_EQ(c->listen_port, 51821);
+  EXPECT_EQ(c->mtu, 0u);
+  EXPECT_EQ(c->rule_priority, 90u);
+  EXPECT_EQ(c->interface_address, addr("fd00:10:244:1::1"));
+  EXPECT_EQ(wireguard_default_config(rib::Family::v6).interface, kWireguardDeviceV6);
+
+  f.spec.wireguard_interface_name_v6 = "wg6-x";
+  f.spec.wireguard_listening_port_v6 = 52000;
+  f.spec.wireguard_mtu_v6 = 1380;
+  c = wireguard_config_from(f, self, rib::Family::v6);
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->interface, "wg6-x");
+  EXPECT_EQ(c->listen_port, 52000);
+  EXPECT_EQ(c->mtu, 1380u);
+  // The v4 config of the same node has no interface address (the node has only a v6 one).
+  EXPECT_FALSE(wireguard_config_from(f, self)->interface_address);
+
+  f.spec.wireguard_listening_port_v6 = 70000;
+  EXPECT_FALSE(wireguard_config_from(f, self, rib::Family::v6));
+  f.spec.wireguard_listening_port_v6 = 51821;
+  self.spec.wireguard->interface_ipv6_address = "10.244.1.1";  // wrong family
+  EXPECT_FALSE(wireguard_config_from(f, self, rib::Family::v6));
 }
 
 }  // namespace
