@@ -219,6 +219,10 @@ Result<std::vector<nft::Rule>> Compiler::translate(const Rule& r, const Policy& 
   if (r.ip_version && *r.ip_version != fam) return out;
   if (!r.source.nets.empty() && !has_family(r.source.nets, fam)) return out;
   if (!r.destination.nets.empty() && !has_family(r.destination.nets, fam)) return out;
+  // notNets with none of this family: Felix skips the rule for the family too (filterNets
+  // "filtered all", felix/rules/policy.go). Rendering it without the match would hit every packet.
+  if (!r.source.not_nets.empty() && !has_family(r.source.not_nets, fam)) return out;
+  if (!r.destination.not_nets.empty() && !has_family(r.destination.not_nets, fam)) return out;
   if (negates_all(r.source.not_nets, fam) || negates_all(r.destination.not_nets, fam)) return out;
   const int icmp_proto = fam == 4 ? 1 : 58;
   if (r.protocol && (*r.protocol == 1 || *r.protocol == 58) && *r.protocol != icmp_proto)

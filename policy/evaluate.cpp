@@ -89,6 +89,11 @@ bool Evaluator::entity_matches(const EntityMatch& e, const IpAddr& ip, int port,
                                const Packet& p) const {
   if (!e.nets.empty() && !any_net(e.nets, ip)) return false;
   if (any_net(e.not_nets, ip)) return false;
+  // As the compiled rules (Felix's per-family rendering): notNets without an entry of the
+  // packet's family drop the rule for that family.
+  if (!e.not_nets.empty() && std::none_of(e.not_nets.begin(), e.not_nets.end(),
+                                          [&](const Cidr& c) { return c.family() == ip.family(); }))
+    return false;
   if (e.selector && !ip_matches(ip, e.selector->selector)) return false;
   if (e.not_selector && ip_matches(ip, e.not_selector->selector)) return false;
   auto port_in = [&](const std::vector<PortMatch>& list) {

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "policy/tests/policy_fixture.hpp"
 
 namespace podnet::policy {
@@ -130,6 +132,44 @@ TEST(Compiler, LabelChangeMovesOnlySetElements) {
   EXPECT_EQ(differing, 1);  // the selector set lost db's address
   // Deterministic.
   EXPECT_EQ(compile_world(before).table, a.table);
+}
+
+// The seed's egress-lockdown: a Deny with IPv4-only notNets. Felix skips the rule for IPv6
+// (notNets "filtered all"); in our one inet table a v6 rendering without an address match would
+// drop every packet of the policy's endpoints, v4 included.
+TEST(Compiler, NotNetsOfOneFamilyRenderOnlyForThatFamily) {
+  const std::string lockdown = R"(---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: egress-lockdown}
+spec:
+  order: 600
+  selector: all()
+  types: [Egress]
+  egress:
+  - action: Deny
+    destination:
+      notNets: [10.0.0.0/8, 198.18.0.0/15]
+)";
+  World w(kPods + lockdown);
+  auto r = compile_world(w);
+  int deny_rules = 0;
+  for (const auto& c : r.table.chains) {
+    if (c.name.rfind("po-", 0) != 0) continue;
+    for (const auto& rule : c.rules) {
+      const bool drops = std::any_of(rule.stmt.begin(), rule.stmt.end(), [](const auto& st) {
+        const auto* v = std::get_if<nft::Verdict>(&st);
+        return v && *v == nft::Verdict::drop();
+      });
+      if (!drops) continue;
+      ++deny_rules;
+      const bool has_addr = std::any_of(rule.match.begin(), rule.match.end(), [](const auto& m) {
+        return std::holds_alternative<nft::AddrMatch>(m);
+      });
+      EXPECT_TRUE(has_addr) << "a Deny without its notNets match in " << c.name;
+    }
+  }
+  EXPECT_EQ(deny_rules, 1);  // the IPv4 rendering only
 }
 
 TEST(Compiler, TiersPassAndEndOfTierFollowTheModel) {
