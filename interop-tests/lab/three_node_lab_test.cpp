@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <set>
 
 #include <thread>
 
@@ -225,6 +226,107 @@ TEST_F(ThreeNodeLab, SigkillAndRestartLosesNoPacket) {
     EXPECT_EQ(changes.find("Deleted"), std::string::npos) << node(i) << ":\n" << changes;
   }
   EXPECT_NE(daemons.at("node2").err().find("graceful restart: keeping"), std::string::npos);
+}
+
+// Make-before-break migration from the full mesh to a route reflector (calico#3819: about 2 s
+// of loss when the mesh sessions drop before the reflector sessions are up). With pods on node2
+// and node3 pinging each other 10 times a second: the reflector BGPPeer (every node peers with
+// the nodes labelled route-reflector) is applied and node1 becomes the reflector; once node2
+// and node3 each hold the other's block twice (mesh path and reflected path), the mesh is
+// turned off. The mesh session between them closes and the best path moves to the reflected
+// one with the same next hop: the kernel route stays, no packet is lost.
+TEST_F(ThreeNodeLab, MeshToReflectorMigrationLosesNoPacket) {
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return !kernel_route("node2", "10.244.3.0/26").is_null() &&
+               !kernel_route("node3", "10.244.2.0/26").is_null();
+      },
+      60s));
+  auto show = [&](const std::string& n, std::vector<std::string> what) {
+    what.insert(what.begin(), "show");
+    what.push_back("--json");
+    what.push_back("--socket=" + dir.file(n + ".sock"));
+    auto r = ctl(what);
+    return r.exit_code == 0 ? nlohmann::json::parse(r.out, nullptr, false) : nlohmann::json();
+  };
+  auto established = [&](const std::string& n, const std::string& peer) {
+    auto j = show(n, {"peers"});
+    if (!j.is_object()) return false;
+    for (const auto& p : j["peers"])
+      if (p["name"] == peer) return p["state"] == "Established";
+    return false;
+  };
+  // The peer addresses node n holds a path to `prefix` from.
+  auto path_sources = [&](const std::string& n, const std::string& prefix) {
+    std::set<std::string> from;
+    auto j = show(n, {"routes", prefix});
+    if (j.is_object() && !j["routes"].empty())
+      for (const auto& p : j["routes"][0]["paths"]) from.insert(p.value("peerAddress", ""));
+    return from;
+  };
+  std::vector<std::unique_ptr<Process>> monitors;
+  for (int i = 2; i <= 3; ++i)
+    monitors.push_back(std::make_unique<Process>(
+        std::vector<std::string>{"ip", "-n", topo->ns(node(i)), "monitor", "route"}));
+  Process ping23({"ping", "-i", "0.1", "-W", "1", "10.244.3.1"}, topo->ns("pod-10.244.2.1"));
+  Process ping32({"ping", "-i", "0.1", "-W", "1", "10.244.2.1"}, topo->ns("pod-10.244.3.1"));
+  std::this_thread::sleep_for(1s);
+
+  // 1. The reflector peering, and node1 made a reflector.
+  auto r = ctl({"apply", "-f", "-"},
+               "apiVersion: projectcalico.org/v3\nkind: BGPPeer\nmetadata:\n"
+               "  name: peer-with-route-reflectors\nspec:\n  nodeSelector: all()\n"
+               "  peerSelector: route-reflector == 'true'\n");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = ctl({"patch", "node", "node1", "-p",
+           R"({"metadata":{"labels":{"route-reflector":"true"}},)"
+           R"("spec":{"bgp":{"routeReflectorClusterID":"244.0.0.1"}}})"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return established("node1", "Node_10_0_0_2") && established("node1", "Node_10_0_0_3") &&
+               path_sources("node2", "10.244.3.0/26") ==
+                   std::set<std::string>{"10.0.0.1", "10.0.0.3"} &&
+               path_sources("node3", "10.244.2.0/26") ==
+                   std::set<std::string>{"10.0.0.1", "10.0.0.2"};
+      },
+      60s))
+      << show("node2", {"routes", "10.244.3.0/26"}).dump() << show("node1", {"peers"}).dump();
+  // node1 left the mesh: nobody keeps a Mesh_ session to it.
+  EXPECT_FALSE(established("node2", "Mesh_10_0_0_1"));
+
+  // 2. The mesh off: only the reflected paths remain.
+  r = ctl({"apply", "-f", "-"},
+          "apiVersion: projectcalico.org/v3\nkind: BGPConfiguration\nmetadata:\n  name: default\n"
+          "spec:\n  nodeToNodeMeshEnabled: false\n");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return path_sources("node2", "10.244.3.0/26") == std::set<std::string>{"10.0.0.1"} &&
+               path_sources("node3", "10.244.2.0/26") == std::set<std::string>{"10.0.0.1"};
+      },
+      30s))
+      << show("node2", {"routes", "10.244.3.0/26"}).dump();
+  auto reflected = show("node2", {"routes", "10.244.3.0/26"})["routes"][0]["paths"][0];
+  EXPECT_EQ(reflected["attributes"].value("originatorId", ""), "10.0.0.3") << reflected.dump();
+  EXPECT_EQ(reflected["attributes"].value("nextHop", ""), "10.0.0.3") << reflected.dump();
+  EXPECT_EQ(kernel_route("node2", "10.244.3.0/26").value("gateway", ""), "10.0.0.3");
+  EXPECT_TRUE(ping("pod-10.244.2.2", "10.244.1.1"));
+  std::this_thread::sleep_for(1s);
+  ping23.stop(SIGINT, 5s);
+  ping32.stop(SIGINT, 5s);
+  for (auto* p : {&ping23, &ping32}) {
+    const std::string out = p->out();
+    EXPECT_NE(out.find(" 0% packet loss"), std::string::npos) << out;
+  }
+  // The kernel route to the other pod's block was never touched: not deleted, not even
+  // replaced while its paths went from mesh to mesh + reflected to reflected.
+  for (int i = 2; i <= 3; ++i) {
+    monitors[static_cast<std::size_t>(i - 2)]->stop(SIGTERM, 2s);
+    const std::string changes = monitors[static_cast<std::size_t>(i - 2)]->out();
+    const std::string other = fmt::format("10.244.{}.0/26", i == 2 ? 3 : 2);
+    EXPECT_EQ(changes.find(other), std::string::npos) << node(i) << ":\n" << changes;
+  }
 }
 
 // A pool switched to VXLAN while running: each podnetd gets a tunnel address from IPAM (written

@@ -120,9 +120,12 @@ Status BirdPeer::start() {
     if (check.exit_code != 0)
       return make_error(Errc::invalid,
                         "bird rejects its config: " + check.err + check.out + "\n" + config_text());
-    proc_ = harness::Process({"bird", "-f", "-c", dir_.file("bird.conf"), "-s",
-                              dir_.file("bird.ctl"), "-P", dir_.file("bird.pid")},
-                             netns_);
+    std::vector<std::string> argv = {"bird", "-f",
+                                     "-c",   dir_.file("bird.conf"),
+                                     "-s",   dir_.file("bird.ctl"),
+                                     "-P",   dir_.file("bird.pid")};
+    if (restarting_) argv.push_back("-R");
+    proc_ = harness::Process(argv, netns_);
   } catch (const std::exception& e) {
     return make_error(Errc::io, e.what());
   }

@@ -30,6 +30,9 @@ class BirdPeer : public BgpPeer {
   std::string log() const override;
   std::vector<LoggedNotification> notifications() const override;
 
+  // The next start() is a graceful restart: bird -R (R and F bits in its OPENs, routes sent
+  // once its own peers' End-of-RIB came in).
+  void set_restarting(bool restarting) { restarting_ = restarting; }
   std::string config_text() const;
   harness::CommandResult birdc(const std::vector<std::string>& args) const;
   // BIRD's name for the protocol of a neighbour ("n0", "n1", ...; "" if unknown).
@@ -42,6 +45,7 @@ class BirdPeer : public BgpPeer {
   harness::TempDir dir_{"podnet-bird"};
   harness::Process proc_;
   std::map<std::string, Route> announced_;  // prefix -> route
+  bool restarting_ = false;
 };
 
 // Parsers of birdc output, exposed for unit tests. `protocol_to_neighbor` maps BGP protocol
