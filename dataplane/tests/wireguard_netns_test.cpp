@@ -15,25 +15,16 @@
 #include <thread>
 
 #include "conf/types/routing.hpp"
-#include "dataplane/tests/netns.hpp"
-#include "dataplane/tests/two_node_lab.hpp"
-#include "dataplane/wireguard.hpp"
+#include "dataplane/tests/wireguard_lab.hpp"
 
 namespace podnet::dataplane {
 namespace {
 
 using testing::TwoNodeLab;
+using testing::wait_for;
 
 rib::Prefix pfx(const char* s) {
   return *rib::Prefix::parse(s);
-}
-
-bool wait_for(const std::function<bool()>& cond, int ms = 5000) {
-  for (int waited = 0; waited < ms; waited += 50) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return cond();
 }
 
 bool alive(int pid) {
@@ -72,9 +63,7 @@ class WireguardLabTest : public ::testing::Test {
 
   void TearDown() override {
     progs_.clear();
-    for (const auto& [w, name] : ifname_) {
-      if (auto pid = wg::userspace_device_pid(name); pid) ::kill(*pid, SIGTERM);
-    }
+    testing::stop_userspace_devices(ifname_);
   }
 
   WireguardConfig config(const Side& s) {
@@ -87,11 +76,10 @@ class WireguardLabTest : public ::testing::Test {
 
   // Creates (or re-creates) node `s`'s programmer inside its namespace.
   WireguardProgrammer& make(const Side& s) {
-    TwoNodeLab::Enter in(lab_.node(s.which));
-    EXPECT_TRUE(in.ok());
     progs_.erase(s.which);
-    auto p = std::make_unique<WireguardProgrammer>(io_);
-    EXPECT_TRUE(p->start()) << "start in " << s.name;
+    Status st = ok_status();
+    auto p = testing::start_programmer_in(lab_.node(s.which), io_, rib::Family::v4, st);
+    EXPECT_TRUE(st) << "start in " << s.name;
     return *(progs_[s.which] = std::move(p));
   }
 
@@ -186,18 +174,10 @@ TEST_F(WireguardLabTest, EncryptsPodTrafficAdoptsOnRestartAndTurnsOff) {
   ASSERT_TRUE(wait_for([&] { return std::stoi("0" + testing::output("wc -l < " + cap)) >= 8; }));
   std::string captured = testing::output("cat " + cap);
   testing::run("rm -f " + cap);
-  std::size_t lines = 0, wireguard = 0;
-  for (std::size_t pos = 0, nl; (nl = captured.find('\n', pos)) != std::string::npos;
-       pos = nl + 1) {
-    std::string l = captured.substr(pos, nl - pos);
-    ++lines;
-    bool a_to_b = l.find("192.168.50.1.51820 > 192.168.50.2.51820: UDP") != std::string::npos;
-    bool b_to_a = l.find("192.168.50.2.51820 > 192.168.50.1.51820: UDP") != std::string::npos;
-    if (a_to_b || b_to_a) ++wireguard;
-    EXPECT_EQ(l.find("ICMP"), std::string::npos) << l;
-  }
-  EXPECT_GE(lines, 8u);
-  EXPECT_EQ(wireguard, lines) << captured;
+  auto c = testing::read_capture(captured, kA.node_ip, kB.node_ip, 51820, "ICMP");
+  EXPECT_EQ(c.leaked, "") << "a pod's ping left the node unencrypted";
+  EXPECT_GE(c.lines, 8u);
+  EXPECT_EQ(c.wireguard, c.lines) << captured;
 
   // Stale state: a peer, a table route and a rule added by hand go on the next pass.
   auto stranger = wg::generate_key_pair();
