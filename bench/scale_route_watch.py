@@ -13,7 +13,6 @@ idle socket costs nothing. Writes "NS UNIX_TIME" lines to OUT as namespaces comp
 drops below WANT again counts as incomplete until it is back.
 """
 import ctypes
-import os
 import select
 import socket
 import struct
@@ -99,7 +98,7 @@ def main():
         elif len(have[ns]) < want and ns in done:
             del done[ns]
 
-    for fd, (ns, s) in socks.items():
+    for _, s in socks.values():
         dump_request(s)
     deadline = time.monotonic() + timeout
     poller = select.poll()
