@@ -532,8 +532,11 @@ CompileResult Compiler::run() {
   if (!heps.empty()) {
     in.rules.push_back(rule({mark_is(kMarkPreDnatAllowed, true)}, {Verdict::accept()}));
     failsafe_rules(in, opts_.failsafes.inbound, true, {Verdict::accept()});
-    in.rules.push_back(rule({}, {nft::VmapLookup{nft::Dir::in, "from-hep"}}));
-    in.rules.push_back(rule({mark_is(kMarkAccept, true)}, {Verdict::accept()}));
+    // The maps exist only with named interfaces in them (a table of "*" endpoints has none).
+    if (!from_hep.elements.empty()) {
+      in.rules.push_back(rule({}, {nft::VmapLookup{nft::Dir::in, "from-hep"}}));
+      in.rules.push_back(rule({mark_is(kMarkAccept, true)}, {Verdict::accept()}));
+    }
     if (!star_in.empty()) {
       in.rules.push_back(
           rule({nft::IfNameMatch{nft::Dir::in, "lo", true}}, {Verdict::jump(star_in)}));
@@ -544,8 +547,10 @@ CompileResult Compiler::run() {
     outc.rules.push_back(
         rule({nft::IfNameMatch{nft::Dir::out, "cali*", false}}, {Verdict::accept()}));
     failsafe_rules(outc, opts_.failsafes.outbound, false, {Verdict::accept()});
-    outc.rules.push_back(rule({}, {nft::VmapLookup{nft::Dir::out, "to-hep"}}));
-    outc.rules.push_back(rule({mark_is(kMarkAccept, true)}, {Verdict::accept()}));
+    if (!to_hep.elements.empty()) {
+      outc.rules.push_back(rule({}, {nft::VmapLookup{nft::Dir::out, "to-hep"}}));
+      outc.rules.push_back(rule({mark_is(kMarkAccept, true)}, {Verdict::accept()}));
+    }
     if (!star_out.empty()) {
       outc.rules.push_back(
           rule({nft::IfNameMatch{nft::Dir::out, "lo", true}}, {Verdict::jump(star_out)}));

@@ -323,6 +323,41 @@ spec:
   EXPECT_LT(failsafe22, dispatch);
 }
 
+// Auto host endpoints (interfaceName "*") only: no named interface, so no from-hep / to-hep
+// map; input and output jump to the "*" endpoint's chains instead (and must not look up a map
+// that is not there: the kernel, and validate(), refuse the whole table).
+TEST(Compiler, WildcardHostEndpointsAloneMakeAValidTable) {
+  World w(kPods + R"(---
+apiVersion: projectcalico.org/v3
+kind: HostEndpoint
+metadata: {name: node1-auto-hep, labels: {kubernetes.io/hostname: node1}}
+spec: {node: node1, interfaceName: "*", expectedIPs: [172.31.0.1]}
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: default-node-policy}
+spec:
+  selector: has(kubernetes.io/hostname)
+  ingress: [{action: Allow, protocol: TCP, source: {nets: [127.0.0.1/32]}}]
+)");
+  ASSERT_TRUE(w.built.errors.empty()) << w.built.errors[0].str();
+  auto c = compile_world(w);
+  ASSERT_TRUE(nft::validate(c.table)) << nft::validate(c.table).error().message;
+  EXPECT_EQ(c.table.set("from-hep"), nullptr);
+  EXPECT_EQ(c.table.set("to-hep"), nullptr);
+  for (const char* base : {"input", "output"}) {
+    ASSERT_NE(c.table.chain(base), nullptr) << base;
+    bool jumps_to_endpoint = false;
+    for (const auto& r : c.table.chain(base)->rules)
+      for (const auto& st : r.stmt)
+        if (auto* v = std::get_if<nft::Verdict>(&st);
+            v && v->kind == nft::VerdictKind::jump &&
+            (v->chain.rfind("fh-", 0) == 0 || v->chain.rfind("th-", 0) == 0))
+          jumps_to_endpoint = true;
+    EXPECT_TRUE(jumps_to_endpoint) << base << " does not reach the * endpoint's chain";
+  }
+}
+
 // A HostEndpoint with expectedIPs only is dispatched from the interfaces carrying one of them
 // (CompileOptions::host_interfaces); without them it polices nothing, as Felix on a node where no
 // interface has the address.
