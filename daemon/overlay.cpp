@@ -74,6 +74,17 @@ void Overlay::update_wireguard(const ResourceCache& cache) {
     for (const auto& o : ipam::origination_set(in))
       if (auto p = rib::Prefix::parse(o.cidr)) list.push_back(*p);
   }
+  // The IPv4 device gets an address of its own from the node's pools (calico-node's wireguard
+  // tunnel address): traffic the node itself sends through the tunnel — NodePort traffic
+  // masqueraded towards a pod on another node, the node reaching remote pods — then leaves with
+  // a source inside the peers' allowed IPs; the node address is not, and WireGuard drops it.
+  // Without one (no pool fits) it runs without, as before.
+  if (on[0] && (!self->spec.wireguard || self->spec.wireguard->interface_ipv4_address.empty()) &&
+      allocate_tunnel_address(*self, "wireguard", {},
+                              [](nlohmann::json& doc, const std::string& address) {
+                                doc["spec"]["wireguard"]["interfaceIPv4Address"] = address;
+                              }))
+    return;  // the Node update comes back through the watch
   for (int i = 0; i < 2; ++i) {
     if (!on[i]) continue;
     const rib::Family family = i == 0 ? rib::Family::v4 : rib::Family::v6;
@@ -207,7 +218,15 @@ void Overlay::update_vxlan(const Node* self, const FelixConfiguration& felix, ui
     return;
   }
   if (self->spec.ipv4_vxlan_tunnel_addr.empty()) {
-    allocate_vxlan_address(*self);
+    // From a VXLAN pool only, as calico-node does.
+    std::vector<std::string> vxlan_pools;
+    for (const auto& p : planner_.pools())
+      if (p.vxlan != encap::Mode::never && p.cidr.family() == rib::Family::v4)
+        vxlan_pools.push_back(p.cidr.to_string());
+    (void)allocate_tunnel_address(*self, "vxlan", std::move(vxlan_pools),
+                                  [](nlohmann::json& doc, const std::string& address) {
+                                    doc["spec"]["ipv4VXLANTunnelAddr"] = address;
+                                  });
     return;  // the Node update comes back through the watch
   }
   auto cfg = dataplane::vxlan_config_from(*self, static_cast<uint32_t>(felix.spec.vxlan_vni),
@@ -229,40 +248,37 @@ void Overlay::update_vxlan(const Node* self, const FelixConfiguration& felix, ui
   vxlan_->set_remote_nodes(dataplane::vxlan_peers(planner_.remote_nodes()));
 }
 
-void Overlay::allocate_vxlan_address(const Node& self) {
-  // As calico-node's tunnel address allocation: one address from a VXLAN pool, under a handle
-  // named after the node, recorded as a tunnel (allowedUses: Tunnel) allocation.
-  std::vector<std::string> vxlan_pools;
-  for (const auto& p : planner_.pools())
-    if (p.vxlan != encap::Mode::never && p.cidr.family() == rib::Family::v4)
-      vxlan_pools.push_back(p.cidr.to_string());
+bool Overlay::allocate_tunnel_address(
+    const Node& self, const std::string& kind, std::vector<std::string> pools,
+    const std::function<void(nlohmann::json& node, const std::string&)>& write) {
   ipam::AssignRequest req;
   req.node = self.metadata.name;
-  req.handle = "vxlan-tunnel-addr-" + self.metadata.name;
-  req.type = "vxlanTunnelAddress";
-  req.pools = vxlan_pools;
+  req.handle = kind + "-tunnel-addr-" + self.metadata.name;
+  req.type = kind + "TunnelAddress";
+  req.pools = std::move(pools);
   ipam::Allocator allocator(store_);
   auto a = allocator.auto_assign(req);
   if (!a) {
     if (last_allocation_error_ != a.error().message)
-      spdlog::error("vxlan: no tunnel address for node {}: {}", self.metadata.name,
+      spdlog::error("{}: no tunnel address for node {}: {}", kind, self.metadata.name,
                     a.error().message);
     last_allocation_error_ = a.error().message;
-    return;
+    return false;
   }
   last_allocation_error_.clear();
   const std::string address = a->address;
   auto written = store::modify(store_, "nodes/" + self.metadata.name, [&](nlohmann::json& doc) {
-    doc["spec"]["ipv4VXLANTunnelAddr"] = address;
+    write(doc, address);
     return ok_status();
   });
   if (!written) {
-    spdlog::error("vxlan: writing tunnel address {} to node {}: {}", address, self.metadata.name,
+    spdlog::error("{}: writing tunnel address {} to node {}: {}", kind, address, self.metadata.name,
                   written.error().message);
-    return;
+    return false;
   }
-  spdlog::info("vxlan: tunnel address {} allocated from block {} for node {}", address, a->block,
+  spdlog::info("{}: tunnel address {} allocated from block {} for node {}", kind, address, a->block,
                self.metadata.name);
+  return true;
 }
 
 void Overlay::update_ipip(const Node* self, uint32_t mtu, bool wanted) {

@@ -5,9 +5,11 @@
 // gets one from IPAM (allowedUses Tunnel), written back to its Node as calico-node does.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -55,7 +57,13 @@ class Overlay {
   void update_vxlan(const conf::types::Node* self, const conf::types::FelixConfiguration& felix,
                     uint32_t mtu, bool wanted);
   void update_ipip(const conf::types::Node* self, uint32_t mtu, bool wanted);
-  void allocate_vxlan_address(const conf::types::Node& self);
+  // As calico-node's tunnel address allocation: one IPv4 address for `kind` ("vxlan",
+  // "wireguard") from `pools` (empty: the node's pools by selector), under the handle
+  // "<kind>-tunnel-addr-<node>" as a Tunnel use, then written to the Node by `write`. False
+  // (logged once) when no address could be had or written.
+  bool allocate_tunnel_address(
+      const conf::types::Node& self, const std::string& kind, std::vector<std::string> pools,
+      const std::function<void(nlohmann::json& node, const std::string&)>& write);
   void publish_wireguard_key(const std::string& key, rib::Family family);
 
   boost::asio::io_context& io_;
