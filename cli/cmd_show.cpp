@@ -53,13 +53,13 @@ void print_status(std::ostream& out, const nlohmann::json& j) {
           d["vxlan"].value("error", "").empty() ? "" : ": " + d["vxlan"].value("error", ""));
     if (d.contains("ipip"))
       out << fmt::format("  ipip      unavailable: {}\n", d["ipip"].value("reason", "?"));
-    if (d.contains("wireguard"))
-      out << fmt::format("  wireguard {} ({}), {} peer(s){}\n",
-                         d["wireguard"].value("deviceReady", false) ? "ready" : "not ready",
-                         d["wireguard"].value("backend", "?"), d["wireguard"].value("peers", 0),
-                         d["wireguard"].value("error", "").empty()
-                             ? ""
-                             : ": " + d["wireguard"].value("error", ""));
+    for (const char* wg : {"wireguard", "wireguardV6"})
+      if (d.contains(wg))
+        out << fmt::format("  {:<9} {} ({}), {} peer(s){}\n",
+                           std::string(wg) == "wireguard" ? "wireguard" : "wg v6",
+                           d[wg].value("deviceReady", false) ? "ready" : "not ready",
+                           d[wg].value("backend", "?"), d[wg].value("peers", 0),
+                           d[wg].value("error", "").empty() ? "" : ": " + d[wg].value("error", ""));
   }
   if (j.contains("filtering")) {
     // Policy problems are shown here because a rejected policy changes nothing in the kernel:

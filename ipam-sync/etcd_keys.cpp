@@ -24,7 +24,8 @@ constexpr std::string_view kConfig = "/calico/ipam/v2/config";
 bool is_k8s_plural(std::string_view plural) {
   static const std::set<std::string_view> k8s{"namespaces",      "pods",
                                               "serviceaccounts", "secrets",
-                                              "installations",   "kubernetesnetworkpolicies"};
+                                              "installations",   "kubernetesnetworkpolicies",
+                                              "services"};
   return k8s.count(plural) > 0;
 }
 

@@ -13,7 +13,7 @@ BUILD_PKGS=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
 )
 TOOL_PKGS=(
-  iproute2 nftables iputils-ping iperf3 tcpdump curl procps psmisc
+  iproute2 nftables iputils-ping iperf3 tcpdump curl jq procps psmisc
   gobgpd bird2 frr exabgp etcd-server etcd-client
   wireguard-go wireguard-tools
 )

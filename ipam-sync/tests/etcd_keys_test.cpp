@@ -25,6 +25,7 @@ TEST(EtcdKeys, CalicoLayoutBothWays) {
       {"ipamconfigs/default", "/calico/ipam/v2/config"},
       {"pods/yaobank/db-0", "/calico/resources/v3/k8s/pods/yaobank/db-0"},
       {"namespaces/yaobank", "/calico/resources/v3/k8s/namespaces/yaobank"},
+      {"services/yaobank/customer", "/calico/resources/v3/k8s/services/yaobank/customer"},
       {"kubernetesnetworkpolicies/ns/np",
        "/calico/resources/v3/k8s/kubernetesnetworkpolicies/ns/np"},
   };
