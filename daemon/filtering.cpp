@@ -56,12 +56,31 @@ std::map<std::string, std::vector<policy::IpAddr>> host_interfaces() {
   return out;
 }
 
+// The UDP ports this node's tunnels use, which host endpoint policy must not cut: WireGuard's
+// (while enabled) and VXLAN's (while a pool uses VXLAN). Felix accepts them likewise in its
+// static input/output rules; it also restricts VXLAN to known host addresses, we do not.
+std::vector<int> overlay_udp_ports(const ResourceCache& cache, const std::string& node) {
+  std::vector<int> ports;
+  const conf::types::FelixConfiguration felix = felix_config_for(cache, node);
+  if (felix.spec.wireguard_enabled)
+    ports.push_back(static_cast<int>(felix.spec.wireguard_listening_port));
+  if (felix.spec.wireguard_enabled_v6)
+    ports.push_back(static_cast<int>(felix.spec.wireguard_listening_port_v6));
+  for (const auto& pool : decode_all<conf::types::IPPool>(cache, "ippools"))
+    if (pool.spec.vxlan_mode != "Never") {
+      ports.push_back(static_cast<int>(felix.spec.vxlan_port));
+      break;
+    }
+  return ports;
+}
+
 }  // namespace
 
 void Filtering::update_policy(const ResourceCache& cache) {
   if (!policy_) return;
   cache_ = &cache;
   policy_->set_host_interfaces(host_interfaces());
+  policy_->set_overlay_udp_ports(overlay_udp_ports(cache, config_.node_name));
   const std::size_t applies = policy_->status().applies;
   if (auto st = policy_->update(cache.resources(), config_.node_name); !st) {
     spdlog::warn("policy: {}", st.error().message);

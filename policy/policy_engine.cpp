@@ -1,5 +1,6 @@
 #include "policy/policy_engine.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <set>
 
@@ -268,6 +269,10 @@ Status PolicyEngine::full_update(const Inputs& now, const std::string& node) {
     co = CompileOptions{};
     co.node = node;
     co.failsafes = failsafes_from(in);
+    for (int port : overlay_udp_ports_) {
+      co.failsafes.inbound.push_back(FailsafePort{17, port, std::nullopt});
+      co.failsafes.outbound.push_back(FailsafePort{17, port, std::nullopt});
+    }
     co.table = opts_.table;
     co.endpoint_to_host = endpoint_to_host(in);
     co.host_interfaces = host_interfaces_;
@@ -368,6 +373,15 @@ bool PolicyEngine::set_host_interfaces(std::map<std::string, std::vector<IpAddr>
   if (interfaces == host_interfaces_) return false;
   host_interfaces_ = std::move(interfaces);
   inc_node_.clear();  // host endpoint dispatch may change: the next update() compiles in full
+  return true;
+}
+
+bool PolicyEngine::set_overlay_udp_ports(std::vector<int> ports) {
+  std::sort(ports.begin(), ports.end());
+  ports.erase(std::unique(ports.begin(), ports.end()), ports.end());
+  if (ports == overlay_udp_ports_) return false;
+  overlay_udp_ports_ = std::move(ports);
+  inc_node_.clear();  // the failsafe rules change: the next update() compiles in full
   return true;
 }
 

@@ -71,6 +71,11 @@ class PolicyEngine {
   // expectedIPs only (CompileOptions::host_interfaces); used from the next update(). Returns
   // whether they changed (then the caller should update()).
   bool set_host_interfaces(std::map<std::string, std::vector<IpAddr>> interfaces);
+  // UDP ports of this node's own tunnels (WireGuard's listening ports, VXLAN's port): accepted
+  // in and out before host endpoint policy, as Felix accepts its WireGuard and VXLAN traffic
+  // ahead of it, so a default-deny host endpoint does not cut the overlay. Used from the next
+  // update(); returns whether they changed.
+  bool set_overlay_udp_ports(std::vector<int> ports);
   // Deletes the table (shutdown).
   Status remove();
 
@@ -98,6 +103,7 @@ class PolicyEngine {
   std::vector<std::string> policy_errors_;
   std::map<std::string, std::vector<std::string>> endpoint_errors_;  // by datastore key
   std::map<std::string, std::vector<IpAddr>> host_interfaces_;
+  std::vector<int> overlay_udp_ports_;
 };
 
 }  // namespace podnet::policy
