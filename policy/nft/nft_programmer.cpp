@@ -38,6 +38,28 @@ std::vector<T> minus(const std::vector<T>& a, const std::vector<T>& b) {
   return out;
 }
 
+// The tail both apply paths share: the rules of new and rewritten chains, then what is gone
+// (sets first: a removed map may still point at a removed chain), and the chain counts.
+Status add_rules_and_removals(Batch& b, const std::vector<const Chain*>& new_chains,
+                              const std::vector<const Chain*>& rewrite,
+                              const std::vector<std::string>& removed_sets,
+                              const std::vector<std::string>& removed_chains, ApplyStats& stats) {
+  for (const auto* group : {&new_chains, &rewrite})
+    for (const Chain* c : *group)
+      for (const auto& r : c->rules) {
+        if (Status st = b.add_rule(c->name, r); !st) return st;
+        ++stats.rules_added;
+      }
+  for (const auto& name : removed_sets) b.del_set(name);
+  for (const auto& name : removed_chains) b.del_chain(name);
+  stats.sets_removed = removed_sets.size();
+  stats.chains_added = new_chains.size();
+  stats.chains_removed = removed_chains.size();
+  stats.chains_rewritten = rewrite.size();
+  for (const Chain* c : rewrite) stats.rewritten.push_back(c->name);
+  return ok_status();
+}
+
 }  // namespace
 
 Programmer::Programmer(Options opts) : opts_(opts) {}
@@ -173,24 +195,13 @@ Result<ApplyStats> Programmer::converge(const State& from, const Table& desired,
     b.del_chain(c->name);
     b.add_chain(c->name, c->base);
   }
-  // 5. Rules of new and rewritten chains.
-  for (const auto* group : {&new_chains, &rewrite})
-    for (const Chain* c : *group)
-      for (const auto& r : c->rules) {
-        if (Status st = b.add_rule(c->name, r); !st) return st.error();
-        ++stats.rules_added;
-      }
-  // 6. What is gone: sets first (a removed map may still point at a removed chain).
-  for (const auto& name : removed_sets) b.del_set(name);
-  for (const auto& name : removed_chains) b.del_chain(name);
-
+  // 5. Rules of new and rewritten chains; 6. what is gone.
+  if (Status st =
+          add_rules_and_removals(b, new_chains, rewrite, removed_sets, removed_chains, stats);
+      !st)
+    return st.error();
   stats.sets_added = new_sets.size();
-  stats.sets_removed = removed_sets.size();
   stats.sets_replaced = replaced_sets.size();
-  stats.chains_added = new_chains.size();
-  stats.chains_removed = removed_chains.size();
-  stats.chains_rewritten = rewrite.size();
-  for (const Chain* c : rewrite) stats.rewritten.push_back(c->name);
 
   if (b.empty()) {  // nothing differs: no transaction at all
     applied_ = desired;
@@ -296,19 +307,10 @@ Result<ApplyStats> Programmer::apply_delta(const TableDelta& d) {
   }
   for (const Chain* c : rewrite) b.flush_chain(c->name);
   for (const auto& n : removed_chains) b.flush_chain(n);
-  for (const auto* group : {&new_chains, &rewrite})
-    for (const Chain* c : *group)
-      for (const auto& r : c->rules) {
-        if (Status st = b.add_rule(c->name, r); !st) return st.error();
-        ++stats.rules_added;
-      }
-  for (const auto& n : removed_sets) b.del_set(n);
-  for (const auto& n : removed_chains) b.del_chain(n);
-  stats.sets_removed = removed_sets.size();
-  stats.chains_added = new_chains.size();
-  stats.chains_removed = removed_chains.size();
-  stats.chains_rewritten = rewrite.size();
-  for (const Chain* c : rewrite) stats.rewritten.push_back(c->name);
+  if (Status st =
+          add_rules_and_removals(b, new_chains, rewrite, removed_sets, removed_chains, stats);
+      !st)
+    return st.error();
   if (b.empty()) return stats;
   b.finish();
   stats.messages = b.messages();
