@@ -173,8 +173,14 @@ CodecResult<DecodedMessage> decode_message(std::span<const uint8_t> message,
       return DecodedMessage{KeepaliveMessage{}};
     case MessageType::route_refresh: {
       if (c.remaining() != 4) {
-        // RFC 7313 5: NOTIFICATION "ROUTE-REFRESH Message Error / Invalid Message Length" with
-        // the whole message as data.
+        // RFC 7313 5: with enhanced route refresh negotiated, NOTIFICATION "ROUTE-REFRESH
+        // Message Error / Invalid Message Length" with the whole message as data. Without it
+        // RFC 2918 names no error: the header's Bad Message Length (RFC 4271 6.1) applies.
+        if (!ctx.enhanced_route_refresh) {
+          return session_reset(err::kHeader, err::kBadMessageLength,
+                               "ROUTE-REFRESH of " + std::to_string(message.size()) + " bytes",
+                               u16_bytes(message.size()));
+        }
         return session_reset(err::kRouteRefresh, err::kInvalidMessageLength,
                              "ROUTE-REFRESH of " + std::to_string(message.size()) + " bytes",
                              std::vector<uint8_t>(message.begin(), message.end()));
@@ -281,6 +287,10 @@ CodecContext negotiate(const OpenMessage& local, const OpenMessage& remote, bool
                        [](const auto& e) { return e.nlri == kIpv4Unicast && e.next_hop_afi == 2; });
   };
   ctx.extended_next_hop_v4 = has_enh(l) && has_enh(r);
+  ctx.route_refresh = l.route_refresh && r.route_refresh;
+  // RFC 7313 3: enhanced route refresh rides on route refresh.
+  ctx.enhanced_route_refresh =
+      ctx.route_refresh && l.enhanced_route_refresh && r.enhanced_route_refresh;
   return ctx;
 }
 

@@ -154,7 +154,9 @@ struct KeepaliveMessage {
   friend bool operator==(const KeepaliveMessage&, const KeepaliveMessage&) = default;
 };
 
-enum class RouteRefreshSubtype : uint8_t { normal = 0, begin = 1, end = 2 };  // RFC 7313
+// RFC 7313 3: 0 is a plain refresh request, 1 and 2 bracket a re-advertisement (BoRR, EoRR).
+// Other values decode as they are (the enum holds any octet) and are ignored by the receiver.
+enum class RouteRefreshSubtype : uint8_t { normal = 0, begin = 1, end = 2 };
 
 struct RouteRefreshMessage {
   AfiSafi afi_safi;
@@ -181,6 +183,10 @@ struct CodecContext {
   bool add_path_send_v6 = false;
   // RFC 8950: IPv4 unicast NLRI may come (and go) in MP_REACH_NLRI with an IPv6 next hop.
   bool extended_next_hop_v4 = false;
+  // RFC 2918 / 7313: both sides sent route refresh (2); enhanced route refresh (70) too. With
+  // enhanced negotiated a ROUTE-REFRESH of bad length is a ROUTE-REFRESH Message Error.
+  bool route_refresh = false;
+  bool enhanced_route_refresh = false;
 
   std::size_t max_message_size() const {
     return extended_message ? kMaxExtendedMessageSize : kMaxMessageSize;

@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <set>
+#include <unordered_set>
 
 #include "bgp/fsm_text.hpp"
 
@@ -32,6 +33,16 @@ const char* origin_name(PeerOrigin o) {
   return "config";
 }
 
+std::optional<rib::Family> family_of(AfiSafi f) {
+  if (f == kIpv4Unicast) return rib::Family::v4;
+  if (f == kIpv6Unicast) return rib::Family::v6;
+  return std::nullopt;
+}
+
+const char* family_name(rib::Family f) {
+  return f == rib::Family::v4 ? "ipv4-unicast" : "ipv6-unicast";
+}
+
 constexpr uint8_t kCeasePeerDeconfigured = 3;
 constexpr uint8_t kCeaseOtherConfigurationChange = 6;
 
@@ -50,15 +61,24 @@ struct PeerManager::Peer {
   std::set<rib::Family> eor_awaited;
   std::unique_ptr<boost::asio::steady_timer> gr_timer;
   uint64_t gr_gen = 0;
-  // What the current session received, before import policy (soft reconfiguration inbound:
-  // rejected routes are kept too, so a changed import filter re-evaluates them without asking
-  // the peer): prefix/path id -> attributes as received, accepted into the RIB.
+  // A peer that supports route refresh (RFC 2918) is asked to send its routes again when the
+  // import policy changes. For the others only, `received` keeps what the current session
+  // received, before import policy (soft reconfiguration inbound: rejected routes are kept
+  // too, so a changed import filter re-evaluates them without asking the peer): prefix/path id
+  // -> attributes as received, accepted into the RIB. It costs a copy of every route.
+  bool keep_received = true;
   struct Received {
     rib::AttrRef raw;
     bool accepted = false;
   };
   std::unordered_map<std::pair<rib::Prefix, uint32_t>, Received, PathKeyHash> received;
   uint64_t accepted = 0;
+  // Route-refresh peers: the routes import policy rejected (for the received count; the
+  // accepted ones are the peer's routes in the RIB).
+  std::unordered_set<std::pair<rib::Prefix, uint32_t>, PathKeyHash> rejected;
+  // Families whose re-advertisement we began with BoRR (RFC 7313) and owe an EoRR.
+  std::set<rib::Family> eorr_owed;
+  uint64_t refreshes_in = 0, refreshes_out = 0;
 };
 
 PeerManager::PeerManager(boost::asio::io_context& io, rib::Rib& rib, SpeakerConfig speaker,
@@ -247,9 +267,13 @@ void PeerManager::set_route_policy(Peer& p, const RoutePolicy& policy) {
     spdlog::info("peer {}: export policy changed: re-evaluating what it is sent", p.cfg.name);
   }
   if (old.import_key() != policy.import_key()) {
-    reimport(p);
-    spdlog::info("peer {}: import policy changed: {} of {} received routes accepted", p.cfg.name,
-                 p.accepted, p.received.size());
+    if (p.keep_received) {
+      reimport(p);
+      spdlog::info("peer {}: import policy changed: {} of {} received routes accepted", p.cfg.name,
+                   p.accepted, p.received.size());
+    } else {
+      request_refresh(p);
+    }
   }
   schedule();
 }
@@ -286,6 +310,22 @@ void PeerManager::reimport(Peer& p) {
   }
 }
 
+void PeerManager::request_refresh(Peer& p) {
+  std::string families;
+  for (rib::Family f : {rib::Family::v4, rib::Family::v6}) {
+    if (!p.session->family_negotiated(f)) continue;
+    const AfiSafi fam = f == rib::Family::v4 ? kIpv4Unicast : kIpv6Unicast;
+    p.session->send(std::make_shared<const std::vector<uint8_t>>(
+                        encode_route_refresh({fam, RouteRefreshSubtype::normal})),
+                    false);
+    ++p.refreshes_out;
+    // The peer sends them all again: each is judged afresh on arrival.
+    std::erase_if(p.rejected, [f](const auto& k) { return k.first.family() == f; });
+    families += families.empty() ? family_name(f) : std::string(", ") + family_name(f);
+  }
+  spdlog::info("peer {}: import policy changed: ROUTE-REFRESH sent ({})", p.cfg.name, families);
+}
+
 void PeerManager::on_established(Session& s) {
   Peer* p = find(s);
   if (!p) return;
@@ -304,8 +344,11 @@ void PeerManager::on_established(Session& s) {
   p->in_rib = true;
   p->up = true;
   p->eor_sent = false;
+  p->keep_received = !s.codec().route_refresh;
   p->received.clear();
   p->accepted = 0;
+  p->rejected.clear();
+  p->eorr_owed.clear();
   // Graceful restart: the restart timer stops; stale routes of a family the peer no longer
   // preserves go now, the others wait for its End-of-RIB (bounded by the stale-path timer).
   ++p->gr_gen;
@@ -362,6 +405,8 @@ void PeerManager::on_down(Session& s) {
   p->eor_awaited.clear();
   p->received.clear();
   p->accepted = 0;
+  p->rejected.clear();
+  p->eorr_owed.clear();
   schedule();
 }
 
@@ -376,6 +421,10 @@ void PeerManager::on_update(Session& s, DecodedUpdate&& u) {
   }
   for (const Nlri& n : u.withdrawals()) {
     (void)rib_.withdraw(p->id, n.prefix, n.path_id);
+    if (!p->keep_received) {
+      p->rejected.erase({n.prefix, n.path_id});
+      continue;
+    }
     auto it = p->received.find({n.prefix, n.path_id});
     if (it != p->received.end()) {
       if (it->second.accepted) --p->accepted;
@@ -391,6 +440,20 @@ void PeerManager::on_update(Session& s, DecodedUpdate&& u) {
                                    speaker_.router_id, cluster, &why);
     if (!ok) spdlog::debug("peer {}: {} routes rejected: {}", p->cfg.name, ann.size(), why);
     const rib::AttrRef raw = rib_.intern(u.update.attributes);
+    if (!p->keep_received) {
+      for (const Nlri& n : ann) {
+        const rib::AttrRef in = import_attrs(*p, n.prefix, raw, ok);
+        if (in) {
+          p->rejected.erase({n.prefix, n.path_id});
+          (void)rib_.update(p->id, n.prefix, in, n.path_id);
+        } else {
+          p->rejected.insert({n.prefix, n.path_id});
+          (void)rib_.withdraw(p->id, n.prefix, n.path_id);  // an earlier version may be there
+        }
+      }
+      schedule();
+      return;
+    }
     for (const Nlri& n : ann) {
       auto [it, fresh] = p->received.try_emplace({n.prefix, n.path_id});
       if (!fresh && it->second.accepted) --p->accepted;
@@ -453,11 +516,47 @@ bool PeerManager::all_peers_synced() const {
   return true;
 }
 
-void PeerManager::on_route_refresh(Session& s, AfiSafi) {
+void PeerManager::on_route_refresh(Session& s, AfiSafi family) {
   Peer* p = find(s);
   if (!p || !p->up) return;
-  spdlog::info("peer {}: ROUTE-REFRESH received: re-sending what it is advertised", p->cfg.name);
+  ++p->refreshes_in;
+  const std::optional<rib::Family> f = family_of(family);
+  if (!f || !s.family_negotiated(*f)) {
+    // RFC 2918 4: a family not advertised in our OPEN is ignored.
+    spdlog::info("peer {}: ROUTE-REFRESH for AFI {} SAFI {} not negotiated: ignored", p->cfg.name,
+                 family.afi, family.safi);
+    return;
+  }
+  const bool enhanced = s.codec().enhanced_route_refresh;
+  spdlog::info("peer {}: ROUTE-REFRESH ({}) received: re-sending what it is advertised{}",
+               p->cfg.name, family_name(*f), enhanced ? " between BoRR and EoRR" : "");
+  if (enhanced && p->eorr_owed.insert(*f).second) {
+    // RFC 7313 4: BoRR before the re-advertisement (queued ahead of it), EoRR once it is done.
+    s.send(std::make_shared<const std::vector<uint8_t>>(
+               encode_route_refresh({family, RouteRefreshSubtype::begin})),
+           false);
+  }
   rib_.adj_rib_out().refresh(p->id);
+  schedule();
+}
+
+void PeerManager::on_refresh_bracket(Session& s, AfiSafi family, bool begin) {
+  Peer* p = find(s);
+  if (!p || !p->up) return;
+  const std::optional<rib::Family> f = family_of(family);
+  if (!f) return;
+  if (begin) {
+    // RFC 7313 4: the peer's routes of the family are stale until re-advertised or EoRR.
+    (void)rib_.mark_stale(p->id, *f);
+    std::erase_if(p->rejected, [&](const auto& k) { return k.first.family() == *f; });
+    spdlog::info("peer {}: BoRR ({}): {} routes stale until re-advertised", p->cfg.name,
+                 family_name(*f), rib_.stale_count(p->id));
+    return;
+  }
+  const std::size_t stale = rib_.stale_count(p->id);
+  (void)rib_.flush_stale(p->id, *f);
+  spdlog::info("peer {}: EoRR ({}): {} routes not re-advertised removed", p->cfg.name,
+               family_name(*f), stale - rib_.stale_count(p->id));
   schedule();
 }
 
@@ -550,6 +649,18 @@ bool PeerManager::pump_exports() {
     }
     if (!blocked && out.pending_count(g) > 0) more = true;
   }
+  // End-of-RIB-Refresh (RFC 7313) once a refreshing peer has been given everything again.
+  for (auto& p : peers_) {
+    if (!p->up || p->eorr_owed.empty() || !p->session->established() || !out.in_sync(p->id))
+      continue;
+    for (rib::Family f : p->eorr_owed) {
+      p->session->send(
+          std::make_shared<const std::vector<uint8_t>>(encode_route_refresh(
+              {f == rib::Family::v4 ? kIpv4Unicast : kIpv6Unicast, RouteRefreshSubtype::end})),
+          true);
+    }
+    p->eorr_owed.clear();
+  }
   // End-of-RIB (RFC 4724) once a peer has been given everything.
   for (auto& p : peers_) {
     if (!p->up || p->eor_sent || !p->session->established() || !out.in_sync(p->id)) continue;
@@ -581,8 +692,15 @@ std::vector<PeerStatus> PeerManager::peers() const {
     st.last_error = s.last_error();
     if (const OpenMessage* o = s.peer_open()) st.peer_router_id = o->bgp_identifier;
     st.hold_time_negotiated = s.negotiated_hold_time();
-    st.prefixes_received = p->received.size();
-    st.prefixes_accepted = p->accepted;
+    if (p->keep_received) {
+      st.prefixes_received = p->received.size();
+      st.prefixes_accepted = p->accepted;
+    } else {
+      st.prefixes_accepted = p->up ? rib_.route_count(p->id) : 0;
+      st.prefixes_received = st.prefixes_accepted + p->rejected.size();
+    }
+    st.refreshes_in = p->refreshes_in;
+    st.refreshes_out = p->refreshes_out;
     if (p->up) {
       if (auto g = adj.group_of(p->id)) {
         if (const auto* adv = adj.advertised(*g)) st.prefixes_advertised = adv->size();

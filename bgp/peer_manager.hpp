@@ -36,6 +36,8 @@ struct PeerStatus {
   uint64_t updates_in = 0, updates_out = 0, messages_in = 0, messages_out = 0;
   bool passive = false;
   std::vector<std::string> capabilities;
+  // ROUTE-REFRESH requests (subtype 0) received from and sent to the peer this run.
+  uint64_t refreshes_in = 0, refreshes_out = 0;
 };
 
 struct PeerManagerOptions {
@@ -90,6 +92,7 @@ class PeerManager : private SessionObserver {
   void on_down(Session& s) override;
   void on_update(Session& s, DecodedUpdate&& u) override;
   void on_route_refresh(Session& s, AfiSafi family) override;
+  void on_refresh_bracket(Session& s, AfiSafi family, bool begin) override;
   void on_writable(Session& s) override;
 
   void on_accept(boost::asio::ip::tcp::socket socket);
@@ -107,6 +110,9 @@ class PeerManager : private SessionObserver {
   rib::AttrRef import_attrs(const Peer& p, const rib::Prefix& prefix, const rib::AttrRef& raw,
                             bool loop_ok);
   void reimport(Peer& p);
+  // Import policy changed for a peer that supports route refresh: ask it to send every
+  // negotiated family again (RFC 2918) rather than keep a copy of what it sent.
+  void request_refresh(Peer& p);
   void schedule();
   void run_slice();
   bool pump_exports();

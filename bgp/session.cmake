@@ -14,6 +14,7 @@ podnet_test(bgp_session_test unit
     ${CMAKE_CURRENT_LIST_DIR}/tests/export_policy_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/tests/peer_manager_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/tests/process_peer_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/tests/route_refresh_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/tests/transport_test.cpp
   LIBS podnet_bgp
   TIMEOUT 240)

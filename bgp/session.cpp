@@ -363,9 +363,28 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
   void on_message(KeepaliveMessage&) { step(fsm::ev::KeepAliveMsg{}); }
   void on_message(RouteRefreshMessage& r) {
-    if (fsm_.state == fsm::State::Established && owner_) {
-      owner_->observer_.on_route_refresh(*owner_, r.afi_safi);
+    if (fsm_.state != fsm::State::Established || !owner_) return;
+    switch (r.subtype) {
+      case RouteRefreshSubtype::normal:
+        owner_->observer_.on_route_refresh(*owner_, r.afi_safi);
+        return;
+      case RouteRefreshSubtype::begin:
+      case RouteRefreshSubtype::end:
+        // BoRR / EoRR mean something only once enhanced route refresh is negotiated.
+        if (ctx_.enhanced_route_refresh) {
+          owner_->observer_.on_refresh_bracket(*owner_, r.afi_safi,
+                                               r.subtype == RouteRefreshSubtype::begin);
+        } else {
+          spdlog::debug(
+              "peer {}: ROUTE-REFRESH subtype {} without enhanced route refresh: "
+              "ignored",
+              name_, static_cast<int>(r.subtype));
+        }
+        return;
     }
+    // RFC 7313 5: any other subtype is ignored.
+    spdlog::debug("peer {}: ROUTE-REFRESH with unknown subtype {} ignored", name_,
+                  static_cast<int>(r.subtype));
   }
 
   void drop_unwritten() {
@@ -490,6 +509,7 @@ Session::Session(asio::io_context& io, SessionParams params, SessionObserver& ob
   if (p.ipv6_unicast) c.multiprotocol.push_back(kIpv6Unicast);
   c.four_octet_as = params_.local_as;
   c.route_refresh = true;
+  c.enhanced_route_refresh = true;  // RFC 7313: BoRR/EoRR around re-advertisements
   // ADD-PATH on every family the session carries, in the modes the peer config allows.
   const uint8_t add_path =
       static_cast<uint8_t>((p.add_path_receive ? static_cast<uint8_t>(AddPathMode::receive) : 0) |
@@ -728,6 +748,7 @@ std::vector<std::string> Session::capabilities() const {
   const Capabilities& m = local_open_.capabilities;
   const Capabilities& t = peer->capabilities;
   if (m.route_refresh && t.route_refresh) out.emplace_back("route-refresh");
+  if (codec().enhanced_route_refresh) out.emplace_back("enhanced-route-refresh");
   if (m.four_octet_as && t.four_octet_as) out.emplace_back("4-octet-as");
   if (m.graceful_restart && t.graceful_restart) out.emplace_back("graceful-restart");
   if (codec().extended_message) out.emplace_back("extended-message");

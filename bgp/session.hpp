@@ -38,7 +38,11 @@ class SessionObserver {
   // Left Established: the routes learned over it must go.
   virtual void on_down(Session& s) = 0;
   virtual void on_update(Session& s, DecodedUpdate&& u) = 0;
+  // A ROUTE-REFRESH request (subtype 0): re-send the Adj-RIB-Out of `family`.
   virtual void on_route_refresh(Session& s, AfiSafi family) = 0;
+  // Enhanced route refresh (RFC 7313), negotiated: the peer begins (BoRR) or ends (EoRR) the
+  // re-advertisement of `family`.
+  virtual void on_refresh_bracket(Session& s, AfiSafi family, bool begin) = 0;
   // The write queue fell below the low-water mark after having been above the high-water mark.
   virtual void on_writable(Session& s) = 0;
 };

@@ -112,6 +112,18 @@ std::size_t Rib::stale_count(PeerId id) const {
   return it == peers_.end() ? 0 : it->second->stale.size();
 }
 
+Status Rib::mark_stale(PeerId id, Family family) {
+  PeerState* s = find_peer(id);
+  if (s == nullptr || id == kLocalPeer || !s->up) return unknown_peer(id);
+  fold_into(s->in, s->stale, family);
+  return ok_status();
+}
+
+std::size_t Rib::route_count(PeerId id) const {
+  auto it = peers_.find(id);
+  return it == peers_.end() ? 0 : it->second->in.size() + it->second->stale.size();
+}
+
 Status Rib::remove_peer(PeerId id) {
   Status st = peer_down(id);
   if (!st.ok()) return st;

@@ -81,6 +81,12 @@ class Rib {
   Status flush_stale(PeerId id, std::optional<Family> family = std::nullopt);
   // Stale routes of `id` still waiting (0 for an unknown peer).
   std::size_t stale_count(PeerId id) const;
+  // Enhanced route refresh (RFC 7313 4), Beginning-of-RIB-Refresh: the live routes of `family`
+  // of an up peer become stale (the Loc-RIB keeps them); the re-advertisement replaces them and
+  // flush_stale(id, family) at End-of-RIB-Refresh removes the ones not re-advertised.
+  Status mark_stale(PeerId id, Family family);
+  // Routes of `id` in the RIB, live and stale (0 for an unknown peer).
+  std::size_t route_count(PeerId id) const;
   // peer_down, then forgets the peer once its routes are gone.
   Status remove_peer(PeerId id);
   const PeerInfo* peer(PeerId id) const;

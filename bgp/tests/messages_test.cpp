@@ -167,11 +167,40 @@ TEST(RouteRefresh, NormalAndEnhancedSubtypes) {
   EXPECT_EQ(decode_as<RouteRefreshMessage>(bytes, testing::ctx4()), r);
   EXPECT_EQ(decode_as<RouteRefreshMessage>(message(5, {0, 1, 2, 1}), testing::ctx4()).subtype,
             RouteRefreshSubtype::end);
-  auto bad = decode_message(message(5, {0, 1, 0}), testing::ctx4());
-  ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.error().code, err::kRouteRefresh);
-  EXPECT_EQ(bad.error().subcode, err::kInvalidMessageLength);
-  EXPECT_EQ(bad.error().data, message(5, {0, 1, 0}));
+  // A subtype RFC 7313 does not define decodes as it is; the session ignores it.
+  EXPECT_EQ(static_cast<int>(
+                decode_as<RouteRefreshMessage>(message(5, {0, 1, 7, 1}), testing::ctx4()).subtype),
+            7);
+  // Bad length with enhanced route refresh negotiated: ROUTE-REFRESH Message Error / Invalid
+  // Message Length, the whole message as data (RFC 7313 5), short or long.
+  CodecContext enhanced = testing::ctx4();
+  enhanced.route_refresh = enhanced.enhanced_route_refresh = true;
+  for (const Bytes& body : {Bytes{0, 1, 0}, Bytes{0, 1, 1, 1, 0}}) {
+    auto bad = decode_message(message(5, body), enhanced);
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.error().code, err::kRouteRefresh);
+    EXPECT_EQ(bad.error().subcode, err::kInvalidMessageLength);
+    EXPECT_EQ(bad.error().data, message(5, body));
+    EXPECT_EQ(bad.error().action, ErrorAction::session_reset);
+  }
+  // Without it, RFC 2918 names no error code: Message Header Error / Bad Message Length.
+  auto plain = decode_message(message(5, {0, 1, 0}), testing::ctx4());
+  ASSERT_FALSE(plain.ok());
+  EXPECT_EQ(plain.error().code, err::kHeader);
+  EXPECT_EQ(plain.error().subcode, err::kBadMessageLength);
+}
+
+TEST(RouteRefresh, EnhancedNegotiatedOnlyWithRouteRefreshOnBothSides) {
+  OpenMessage l, r;
+  l.capabilities.route_refresh = l.capabilities.enhanced_route_refresh = true;
+  r.capabilities.route_refresh = true;
+  EXPECT_TRUE(negotiate(l, r, false).route_refresh);
+  EXPECT_FALSE(negotiate(l, r, false).enhanced_route_refresh);
+  r.capabilities.enhanced_route_refresh = true;
+  EXPECT_TRUE(negotiate(l, r, false).enhanced_route_refresh);
+  r.capabilities.route_refresh = false;  // 70 without 2 is not enough
+  EXPECT_FALSE(negotiate(l, r, false).route_refresh);
+  EXPECT_FALSE(negotiate(l, r, false).enhanced_route_refresh);
 }
 
 TEST(Header, ErrorsAndFraming) {

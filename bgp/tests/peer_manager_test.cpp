@@ -98,7 +98,8 @@ TEST(PeerManager, EbgpPrependsOurAsSetsNextHopSelfAndDropsLocalPref) {
   run_for(p.io, 300ms);
   EXPECT_EQ(p.a.status(p.b_name)->prefixes_received, 0u);
   EXPECT_EQ(p.b.status(p.a_name)->capabilities,
-            (std::vector<std::string>{"ipv4-unicast", "route-refresh", "4-octet-as"}));
+            (std::vector<std::string>{"ipv4-unicast", "route-refresh", "enhanced-route-refresh",
+                                      "4-octet-as"}));
 }
 
 TEST(PeerManager, RoutesContainingOurAsAreRejected) {
