@@ -1,5 +1,6 @@
 #include "bgp/peer_manager.hpp"
 
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
@@ -108,13 +109,20 @@ Status PeerManager::set_speaker(const SpeakerConfig& speaker) {
       return listen_status_;
     }
   }
+  std::vector<PolicyState> before;
+  for (const auto& p : peers_) before.push_back(policy_state(*p));
   speaker_ = speaker;
-  if (speaker.router_id != old.router_id || speaker.local_as != old.local_as ||
-      speaker.cluster_id != old.cluster_id) {
+  if (speaker.router_id != old.router_id || speaker.local_as != old.local_as) {
     std::vector<PeerConfig> cfgs;
     for (const auto& p : peers_) cfgs.push_back(p->cfg);
     while (!peers_.empty()) remove_peer(peers_.size() - 1, kCeaseOtherConfigurationChange);
     for (const auto& c : cfgs) start_peer(c);
+  } else if (speaker.cluster_id != old.cluster_id) {
+    // The cluster id is in no OPEN: it shapes what is reflected (CLUSTER_LIST) and the loop
+    // check on what is received (RFC 4456 8), so a node becoming a reflector keeps its sessions.
+    spdlog::info("bgp: cluster id {}: sessions kept, routes sent and accepted re-evaluated",
+                 speaker.cluster_id ? rib::Address::v4(*speaker.cluster_id).to_string() : "none");
+    for (std::size_t i = 0; i < peers_.size(); ++i) apply_policy_change(*peers_[i], before[i]);
   }
   return ok_status();
 }
@@ -129,10 +137,12 @@ void PeerManager::set_peers(std::vector<PeerConfig> wanted) {
     if (it == wanted.end()) {
       spdlog::info("peer {}: removed", have.name);
       remove_peer(i, kCeasePeerDeconfigured);
-    } else if (it->same_session(have) && !(*it == have)) {
-      set_route_policy(*peers_[i], it->route_policy);
-    } else if (!(*it == have)) {
-      spdlog::info("peer {}: configuration changed, resetting", have.name);
+    } else if (*it == have) {
+      continue;
+    } else if (const auto diff = have.session_differences(*it); diff.empty()) {
+      update_peer(*peers_[i], *it);
+    } else {
+      spdlog::info("peer {}: {} changed: resetting the session", have.name, fmt::join(diff, ", "));
       remove_peer(i, kCeaseOtherConfigurationChange);
     }
   }
@@ -257,6 +267,55 @@ ExportPolicy PeerManager::export_policy(const Peer& p) const {
   return e;
 }
 
+PeerManager::PolicyState PeerManager::policy_state(const Peer& p) const {
+  PolicyState st;
+  if (p.up) st.export_key = export_policy(p).key();
+  st.allow_local_as = p.cfg.allow_local_as;
+  st.cluster_id = p.cfg.cluster_id.value_or(speaker_.cluster_id.value_or(speaker_.router_id));
+  return st;
+}
+
+void PeerManager::apply_policy_change(Peer& p, const PolicyState& before) {
+  if (!p.up) return;  // the next session starts with the new settings
+  const PolicyState now = policy_state(p);
+  if (now.export_key != before.export_key) {
+    const ExportPolicy e = export_policy(p);
+    rib_.adj_rib_out().regroup(p.id, e.key(), e.export_fn());
+    spdlog::info("peer {}: export changed: sending it the difference", p.cfg.name);
+  }
+  if (now.allow_local_as != before.allow_local_as || now.cluster_id != before.cluster_id) {
+    spdlog::info(
+        "peer {}: loop checks changed (allowas-in {}, cluster {}): re-evaluating "
+        "its routes",
+        p.cfg.name, now.allow_local_as, rib::Address::v4(now.cluster_id).to_string());
+    if (p.keep_received) {
+      reimport(p);
+    } else {
+      request_refresh(p);
+    }
+  }
+  schedule();
+}
+
+void PeerManager::update_peer(Peer& p, const PeerConfig& want) {
+  const PolicyState before = policy_state(p);
+  const PeerConfig old = std::move(p.cfg);
+  p.cfg = want;
+  p.cfg.route_policy = old.route_policy;  // set_route_policy() below compares against it
+  if (old.name != want.name) {
+    // The Session keeps logging under the name it started with until its next connection.
+    spdlog::info("peer {}: now {} ({}), same session", old.name, want.name,
+                 origin_name(want.origin));
+  }
+  if (p.up && old.route_reflector_client != want.route_reflector_client) {
+    spdlog::info("peer {}: {} a route reflector client", want.name,
+                 want.route_reflector_client ? "now" : "no longer");
+    (void)rib_.set_route_reflector_client(p.id, want.route_reflector_client);
+  }
+  apply_policy_change(p, before);
+  if (!(old.route_policy == want.route_policy)) set_route_policy(p, want.route_policy);
+}
+
 void PeerManager::set_route_policy(Peer& p, const RoutePolicy& policy) {
   const RoutePolicy old = std::move(p.cfg.route_policy);
   p.cfg.route_policy = policy;
@@ -372,7 +431,11 @@ void PeerManager::on_established(Session& s) {
     if (rib_.stale_count(p->id) > 0) arm_gr_timer(*p, kStalePathSeconds, "stale-path");
   }
   const ExportPolicy e = export_policy(*p);
-  if (auto g = rib_.join_group(p->id, e.key(), e.export_fn()); !g) {
+  // ADD-PATH send (RFC 7911) on every family of the session: the group sends every selected
+  // path of a prefix, each with its own path id; otherwise the best path only.
+  const bool add_path =
+      (e.add_path_v4 || e.add_path_v6) && (!e.ipv4 || e.add_path_v4) && (!e.ipv6 || e.add_path_v6);
+  if (auto g = rib_.join_group(p->id, e.key(), e.export_fn(), add_path); !g) {
     spdlog::error("peer {}: rib: {}", p->cfg.name, g.error().message);
   }
   schedule();
@@ -528,7 +591,7 @@ void PeerManager::on_route_refresh(Session& s, AfiSafi family) {
     return;
   }
   const bool enhanced = s.codec().enhanced_route_refresh;
-  spdlog::info("peer {}: ROUTE-REFRESH ({}) received: re-sending what it is advertised{}",
+  spdlog::info("peer {}: ROUTE-REFRESH received ({}): re-sending what it is advertised{}",
                p->cfg.name, family_name(*f), enhanced ? " between BoRR and EoRR" : "");
   if (enhanced && p->eorr_owed.insert(*f).second) {
     // RFC 7313 4: BoRR before the re-advertisement (queued ahead of it), EoRR once it is done.
@@ -594,17 +657,33 @@ void PeerManager::send_batch(const rib::UpdateBatch& batch, const std::vector<Pe
     for (const auto& pr : batch.withdraw) nlri.push_back({pr, 0});
     for (auto& m : build_withdrawals(nlri, ctx)) send(std::move(m));
   }
+  auto announce = [&](const rib::AttrRef& attrs, const std::vector<Nlri>& nlri) {
+    auto msgs = build_announcements(*attrs, nlri, ctx);
+    if (!msgs) {
+      spdlog::error("bgp: cannot encode {} prefixes for {}: {}", nlri.size(), to.front()->cfg.name,
+                    msgs.error().message);
+      return;
+    }
+    for (auto& m : *msgs) send(std::move(m));
+  };
   for (const auto& [attrs, prefixes] : batch.announce) {
     std::vector<Nlri> nlri;
     nlri.reserve(prefixes.size());
     for (const auto& pr : prefixes) nlri.push_back({pr, 0});
-    auto msgs = build_announcements(*attrs, nlri, ctx);
-    if (!msgs) {
-      spdlog::error("bgp: cannot encode {} prefixes for {}: {}", prefixes.size(),
-                    to.front()->cfg.name, msgs.error().message);
-      continue;
-    }
-    for (auto& m : *msgs) send(std::move(m));
+    announce(attrs, nlri);
+  }
+  // ADD-PATH groups: each path with its id.
+  if (!batch.withdraw_paths.empty()) {
+    std::vector<Nlri> nlri;
+    nlri.reserve(batch.withdraw_paths.size());
+    for (const auto& x : batch.withdraw_paths) nlri.push_back({x.prefix, x.path_id});
+    for (auto& m : build_withdrawals(nlri, ctx)) send(std::move(m));
+  }
+  for (const auto& [attrs, paths] : batch.announce_paths) {
+    std::vector<Nlri> nlri;
+    nlri.reserve(paths.size());
+    for (const auto& x : paths) nlri.push_back({x.prefix, x.path_id});
+    announce(attrs, nlri);
   }
 }
 

@@ -57,11 +57,16 @@ class PeerManager : private SessionObserver {
   PeerManager(const PeerManager&) = delete;
   PeerManager& operator=(const PeerManager&) = delete;
 
-  // Re-listens when the port or addresses changed; resets every session when the router id,
-  // AS or cluster id changed. An error (e.g. the port is taken) leaves the sessions as they are.
+  // Re-listens when the port or addresses changed; resets every session when the router id or
+  // AS changed (both are in the OPEN). A new cluster id (the node became a route reflector, or
+  // stopped being one) keeps the sessions: only what they are sent and accept is re-evaluated.
+  // An error (e.g. the port is taken) leaves the sessions as they are.
   Status set_speaker(const SpeakerConfig& speaker);
-  // Reconcile: start new peers, stop removed ones (Cease / Peer De-configured), reset changed
-  // ones (Cease / Other Configuration Change), leave the rest untouched.
+  // Reconcile, matching peers by neighbour (PeerConfig::same_peer), not by name: start new
+  // peers, stop removed ones (Cease / Peer De-configured), reset those whose session parameters
+  // changed (PeerConfig::same_session; Cease / Other Configuration Change), and update the
+  // others in place (a new name, next-hop mode, route reflection, allowas-in, filters): their
+  // exports are regrouped and sent as a difference, their imports re-evaluated, no reset.
   void set_peers(std::vector<PeerConfig> peers);
   std::vector<PeerStatus> peers() const;
   // Cease / Administrative Shutdown to all, close, stop listening. Idempotent.
@@ -102,8 +107,22 @@ class PeerManager : private SessionObserver {
   void remove_peer(std::size_t index, uint8_t cease_subcode);
   Peer* find(const Session& s);
   ExportPolicy export_policy(const Peer& p) const;
-  // Route policy (BGPFilter, prefixAdvertisements) changed: regroup for export, re-import from
-  // the kept received routes (soft reconfiguration inbound); the session stays up.
+  // What a running session's exports and imports depend on besides its route policy: the
+  // export policy's key (update group) and the loop checks' parameters (allowas-in, cluster).
+  struct PolicyState {
+    std::string export_key;
+    uint8_t allow_local_as = 0;
+    uint32_t cluster_id = 0;
+  };
+  PolicyState policy_state(const Peer& p) const;
+  // After a change of the peer's config or of the speaker: regroup its export if its key
+  // changed, re-evaluate its imports if the loop checks did. The session stays up.
+  void apply_policy_change(Peer& p, const PolicyState& before);
+  // Same session, other settings (PeerConfig::same_session): applied without a reset.
+  void update_peer(Peer& p, const PeerConfig& want);
+  // Route policy (BGPFilter, prefixAdvertisements) changed: regroup for export; re-import
+  // through ROUTE-REFRESH when the peer supports it, else from the kept received routes (soft
+  // reconfiguration inbound); the session stays up.
   void set_route_policy(Peer& p, const RoutePolicy& policy);
   // The attributes a received route enters the RIB with (import filters applied), or a null
   // handle to keep it out. `loop_ok`: it passed import_allowed().

@@ -18,3 +18,10 @@ podnet_test(bgp_session_test unit
     ${CMAKE_CURRENT_LIST_DIR}/tests/transport_test.cpp
   LIBS podnet_bgp
   TIMEOUT 240)
+
+# Peers updated in place (issue 6): which changes reset a session, the mesh -> reflector
+# migration keeping every session, live reflector / client / next-hop changes on loopback.
+podnet_test(bgp_peer_update_test unit
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/peer_update_test.cpp
+  LIBS podnet_bgp
+  TIMEOUT 120)

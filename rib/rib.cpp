@@ -53,6 +53,29 @@ const PeerInfo* Rib::peer(PeerId id) const {
   return it == peers_.end() ? nullptr : &it->second->info;
 }
 
+Status Rib::set_route_reflector_client(PeerId id, bool client) {
+  PeerState* s = find_peer(id);
+  if (s == nullptr || id == kLocalPeer) return unknown_peer(id);
+  if (s->info.route_reflector_client == client) return ok_status();
+  // The Loc-RIB's candidates point at this PeerInfo: the export functions see the new flag.
+  s->info.route_reflector_client = client;
+  std::vector<BestChange> changes;
+  for (const AdjRibIn* table : {&s->in, &s->stale}) {
+    for (const auto& [k, attrs] : table->table()) {
+      if (!changes.empty() && changes.back().prefix == k.prefix) continue;
+      const LocEntry* e = loc_.find(k.prefix);
+      const Candidate* best = e != nullptr ? e->best() : nullptr;
+      if (best == nullptr) continue;
+      // No "before": the update groups run their export again (ADD-PATH groups every path,
+      // the others the best, whoever it came from) and queue only what differs from what they
+      // advertised. A prefix still staged is exported again once decided.
+      changes.push_back({k.prefix, {}, {best->route()}});
+    }
+  }
+  out_.on_best_changes(changes);
+  return ok_status();
+}
+
 Status Rib::add_peer(const PeerInfo& info) {
   if (info.id == kLocalPeer || info.kind == PeerKind::local) {
     return make_error(Errc::invalid, "rib: peer id 0 and kind local are the node itself");
@@ -335,11 +358,11 @@ RibStats Rib::stats() const {
   return st;
 }
 
-Result<GroupId> Rib::join_group(PeerId peer, const std::string& key, ExportFn fn) {
+Result<GroupId> Rib::join_group(PeerId peer, const std::string& key, ExportFn fn, bool add_path) {
   PeerState* s = find_peer(peer);
   if (s == nullptr || peer == kLocalPeer || !s->up) return unknown_peer(peer);
   if (!fn) return make_error(Errc::invalid, "rib: update group without an export function");
-  return out_.join(peer, key, std::move(fn));
+  return out_.join(peer, key, std::move(fn), add_path);
 }
 
 Status Rib::leave_group(PeerId peer) {

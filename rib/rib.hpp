@@ -90,6 +90,12 @@ class Rib {
   // peer_down, then forgets the peer once its routes are gone.
   Status remove_peer(PeerId id);
   const PeerInfo* peer(PeerId id) const;
+  // The peer's route-reflector-client flag changed while its session runs (a node became a
+  // reflector, or a BGPPeer now names it a client): RFC 4456 reflects a client's routes to
+  // every iBGP peer but a non-client's to clients only, so every update group re-evaluates the
+  // prefixes this peer has a path for and sends the difference. The Loc-RIB, its
+  // observers (the kernel) and the peer's own session see no change.
+  Status set_route_reflector_client(PeerId id, bool client);
 
   // ---- routes in ----
   // Announce (or replace) a path. `path_id` is the ADD-PATH identifier (0 without ADD-PATH).
@@ -132,7 +138,8 @@ class Rib {
 
   // ---- routes out (update groups) ----
   // See AdjRibOut. The peer must be registered.
-  Result<GroupId> join_group(PeerId peer, const std::string& key, ExportFn fn);
+  Result<GroupId> join_group(PeerId peer, const std::string& key, ExportFn fn,
+                             bool add_path = false);
   Status leave_group(PeerId peer);
   AdjRibOut& adj_rib_out() { return out_; }
   const AdjRibOut& adj_rib_out() const { return out_; }

@@ -229,17 +229,22 @@ TEST_F(ThreeNodeLab, SigkillAndRestartLosesNoPacket) {
 }
 
 // Make-before-break migration from the full mesh to a route reflector (calico#3819: about 2 s
-// of loss when the mesh sessions drop before the reflector sessions are up). With pods on node2
-// and node3 pinging each other 10 times a second: the reflector BGPPeer (every node peers with
-// the nodes labelled route-reflector) is applied and node1 becomes the reflector; once node2
-// and node3 each hold the other's block twice (mesh path and reflected path), the mesh is
-// turned off. The mesh session between them closes and the best path moves to the reflected
-// one with the same next hop: the kernel route stays, no packet is lost.
+// of loss when the mesh sessions drop before the reflector sessions are up). With pods on all
+// three nodes pinging each other 10 times a second: the reflector BGPPeer (every node peers with
+// the nodes labelled route-reflector) is applied and node1 becomes the reflector; its mesh
+// sessions carry on as the reflector sessions (same neighbours, same session parameters: renamed
+// and made clients in place, no reset), so node1's own pods never lose their routes. Once node2
+// and node3 each hold the other's block twice (mesh path and reflected path), the mesh is turned
+// off: the mesh session between them closes and the best path moves to the reflected one with
+// the same next hop. No kernel route to another node's block is touched, no packet is lost.
 TEST_F(ThreeNodeLab, MeshToReflectorMigrationLosesNoPacket) {
   ASSERT_TRUE(wait_until(
       [&] {
         return !kernel_route("node2", "10.244.3.0/26").is_null() &&
-               !kernel_route("node3", "10.244.2.0/26").is_null();
+               !kernel_route("node3", "10.244.2.0/26").is_null() &&
+               !kernel_route("node1", "10.244.2.0/26").is_null() &&
+               !kernel_route("node2", "10.244.1.0/26").is_null() &&
+               !kernel_route("node3", "10.244.1.0/26").is_null();
       },
       60s));
   auto show = [&](const std::string& n, std::vector<std::string> what) {
@@ -256,6 +261,15 @@ TEST_F(ThreeNodeLab, MeshToReflectorMigrationLosesNoPacket) {
       if (p["name"] == peer) return p["state"] == "Established";
     return false;
   };
+  // Seconds node n's session with `address` has been Established, whatever its name (-1: none).
+  auto uptime = [&](const std::string& n, const std::string& address) {
+    auto j = show(n, {"peers"});
+    if (j.is_object())
+      for (const auto& p : j["peers"])
+        if (p["address"] == address && p["state"] == "Established")
+          return p.value("stateSeconds", -1.0);
+    return -1.0;
+  };
   // The peer addresses node n holds a path to `prefix` from.
   auto path_sources = [&](const std::string& n, const std::string& prefix) {
     std::set<std::string> from;
@@ -265,11 +279,24 @@ TEST_F(ThreeNodeLab, MeshToReflectorMigrationLosesNoPacket) {
     return from;
   };
   std::vector<std::unique_ptr<Process>> monitors;
-  for (int i = 2; i <= 3; ++i)
+  for (int i = 1; i <= 3; ++i)
     monitors.push_back(std::make_unique<Process>(
         std::vector<std::string>{"ip", "-n", topo->ns(node(i)), "monitor", "route"}));
-  Process ping23({"ping", "-i", "0.1", "-W", "1", "10.244.3.1"}, topo->ns("pod-10.244.2.1"));
-  Process ping32({"ping", "-i", "0.1", "-W", "1", "10.244.2.1"}, topo->ns("pod-10.244.3.1"));
+  // Between the clients, and between the reflector's own pods and each client's.
+  std::vector<std::unique_ptr<Process>> pings;
+  for (const auto& [from, to] :
+       std::vector<std::pair<std::string, std::string>>{{"10.244.2.1", "10.244.3.1"},
+                                                        {"10.244.3.1", "10.244.2.1"},
+                                                        {"10.244.1.1", "10.244.2.1"},
+                                                        {"10.244.3.1", "10.244.1.1"}})
+    pings.push_back(std::make_unique<Process>(
+        std::vector<std::string>{"ping", "-i", "0.1", "-W", "1", to}, topo->ns("pod-" + from)));
+  // The sessions the reflector will keep, and how long they have been up.
+  const std::vector<std::pair<std::string, std::string>> kept = {
+      {"node1", "10.0.0.2"}, {"node1", "10.0.0.3"}, {"node2", "10.0.0.1"}, {"node3", "10.0.0.1"}};
+  std::vector<double> up_before;
+  for (const auto& [n, a] : kept) up_before.push_back(uptime(n, a));
+  const auto t0 = std::chrono::steady_clock::now();
   std::this_thread::sleep_for(1s);
 
   // 1. The reflector peering, and node1 made a reflector.
@@ -313,19 +340,31 @@ TEST_F(ThreeNodeLab, MeshToReflectorMigrationLosesNoPacket) {
   EXPECT_EQ(kernel_route("node2", "10.244.3.0/26").value("gateway", ""), "10.0.0.3");
   EXPECT_TRUE(ping("pod-10.244.2.2", "10.244.1.1"));
   std::this_thread::sleep_for(1s);
-  ping23.stop(SIGINT, 5s);
-  ping32.stop(SIGINT, 5s);
-  for (auto* p : {&ping23, &ping32}) {
+  for (auto& p : pings) {
+    p->stop(SIGINT, 5s);
     const std::string out = p->out();
     EXPECT_NE(out.find(" 0% packet loss"), std::string::npos) << out;
   }
-  // The kernel route to the other pod's block was never touched: not deleted, not even
-  // replaced while its paths went from mesh to mesh + reflected to reflected.
-  for (int i = 2; i <= 3; ++i) {
-    monitors[static_cast<std::size_t>(i - 2)]->stop(SIGTERM, 2s);
-    const std::string changes = monitors[static_cast<std::size_t>(i - 2)]->out();
-    const std::string other = fmt::format("10.244.{}.0/26", i == 2 ? 3 : 2);
-    EXPECT_EQ(changes.find(other), std::string::npos) << node(i) << ":\n" << changes;
+  // The sessions with the reflector were never reset: each has been up since before step 1.
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  for (std::size_t k = 0; k < kept.size(); ++k) {
+    const auto& [n, a] = kept[k];
+    ASSERT_GE(up_before[k], 0) << n << " " << a;
+    EXPECT_GE(uptime(n, a), up_before[k] + elapsed - 2) << n << "'s session with " << a;
+  }
+  EXPECT_FALSE(daemons.at("node1").err().find("resetting the session") != std::string::npos)
+      << daemons.at("node1").err();
+  // The kernel routes to the other nodes' blocks were never touched: not deleted, not even
+  // replaced while their paths went from mesh to mesh + reflected to reflected.
+  for (int i = 1; i <= 3; ++i) {
+    monitors[static_cast<std::size_t>(i - 1)]->stop(SIGTERM, 2s);
+    const std::string changes = monitors[static_cast<std::size_t>(i - 1)]->out();
+    for (int other = 1; other <= 3; ++other) {
+      if (other == i) continue;
+      const std::string block = fmt::format("10.244.{}.0/26", other);
+      EXPECT_EQ(changes.find(block), std::string::npos) << node(i) << ":\n" << changes;
+    }
   }
 }
 
