@@ -14,10 +14,12 @@
 # CPU is sampled over 10 s of idle. The floor is bench/netlink_floor: the same N routes pushed
 # with raw batched rtnetlink (256 per sendmsg) into a fresh namespace with the same veth shape.
 #
-# Environment: RECEIVERS (default "podnetd bird frr"), PODNET_BUILD (default build: podnetd and
+# Environment: RECEIVERS (default "podnetd bird frr"; also "sink": bench/bgp_sink.py drains the
+# table and installs nothing, to measure the sender's own time), PODNET_BUILD (default build: podnetd and
 # podnetctl are read from there), BENCH_BUILD (default build-bench: the helpers are built there),
 # TIMEOUT (seconds per receiver, default 900), IDLE_S (default 10), TIMELINE=1 (podnetd's RIB
-# and kernel counts once a second, to see where its time goes; perturbs the timing).
+# and kernel counts once a second, to see where its time goes; perturbs the timing),
+# PERF_DATA=file (podnetd is sampled with `perf record` into that file while it receives).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -147,6 +149,7 @@ stop_gobgpd() {
 # --- receivers: each sets RX_PIDS (the processes to measure) and RX_PROTO -------------------
 start_podnetd() {
   local d=$WORK/podnetd
+  rm -rf "$d"  # a fresh datastore for each podnetd of the run
   mkdir -p "$d"
   cat >"$d/podnetd.yaml" <<EOF
 nodeName: n1
@@ -188,6 +191,13 @@ EOF
   ip netns exec $RNS "$PODNETD" --config "$d/podnetd.yaml" >"$d/out.log" 2>"$d/err.log" &
   RX_PIDS=($!)
   RX_PROTO=12
+}
+
+# RECEIVERS may name "podnetd_base": a second podnetd, read from $PODNET_BASE_BUILD (an earlier
+# build to compare with, in the same run).
+start_podnetd_base() {
+  local PODNETD=$PODNET_BASE_BUILD/daemon/podnetd PODNETCTL=$PODNET_BASE_BUILD/cli/podnetctl
+  start_podnetd
 }
 
 start_bird() {
@@ -242,6 +252,15 @@ EOF
   RX_PROTO=186
 }
 
+# Not a receiver to compare: drains the table without doing anything with it (bench/bgp_sink.py),
+# so its time from Established is what gobgpd needs to send N routes on this machine.
+start_sink() {
+  ip netns exec $RNS python3 "$ROOT/bench/bgp_sink.py" 10.0.0.1 64512 "$1" "$TIMEOUT" \
+    >"$WORK/sink.out" 2>&1 &
+  RX_PIDS=($!)
+  RX_PROTO=sink
+}
+
 declare -A SEC EST RSS CPU IDLE GCPU
 
 # TIMELINE=1: where podnetd's time goes (RIB prefixes vs kernel routes installed), once a second
@@ -281,8 +300,12 @@ run_receiver() {
   watch_established "$WORK/established" &
   local watcher=$!
   PIDS+=("$watcher")
-  "start_$rx"
+  "start_$rx" "$n"
   PIDS+=("${RX_PIDS[@]}")
+  if [ "$rx" = podnetd ] && [ -n "${PERF_DATA:-}" ]; then
+    perf record -q -F 499 -g -o "$PERF_DATA" -p "${RX_PIDS[0]}" >/dev/null 2>&1 &
+    PERF_PID=$!
+  fi
   if [ "$rx" = podnetd ] && [ -n "${TIMELINE:-}" ]; then
     podnetd_timeline "$t0" >&2 &
     TL_PID=$!
@@ -291,7 +314,15 @@ run_receiver() {
   local out
   local g0
   g0=$(cpu_s "$GOBGPD_PID")
-  if out=$(ip netns exec $RNS "$WAIT" "$n" "$RX_PROTO" "$TIMEOUT"); then
+  local ok=0
+  if [ "$rx" = sink ]; then
+    wait "${RX_PIDS[0]}" || true
+    out=$(cat "$WORK/sink.out")
+    [[ $out == done* ]] && ok=1 && out="done ${out##* } x"  # the last prefix's time
+  elif out=$(ip netns exec $RNS "$WAIT" "$n" "$RX_PROTO" "$TIMEOUT"); then
+    ok=1
+  fi
+  if [ $ok = 1 ]; then
     local t1=${out#done }
     t1=${t1% *}
     SEC[$rx,$n]=$(echo "scale=2; ($t1 - $t0) / 1" | bc)
@@ -306,6 +337,11 @@ run_receiver() {
     kill "$TL_PID" 2>/dev/null || true
     wait "$TL_PID" 2>/dev/null || true
     TL_PID=
+  fi
+  if [ -n "${PERF_PID:-}" ]; then
+    kill -INT "$PERF_PID" 2>/dev/null || true
+    wait "$PERF_PID" 2>/dev/null || true
+    PERF_PID=
   fi
   RSS[$rx,$n]=$(hwm_mb "${RX_PIDS[@]}")
   GCPU[$rx,$n]=$(echo "$(cpu_s "$GOBGPD_PID") - $g0" | bc)
@@ -340,10 +376,13 @@ run_floor() {
   ip -n p2k-floor link set eth0 up
   ip -n p2k-floor link set rx0 up
   local out
-  out=$(ip netns exec p2k-floor "$FLOOR" "$n" 10.0.0.2 256)
+  out=$(/usr/bin/time -f "cpu %U %S" -o "$WORK/floor.time" ip netns exec p2k-floor "$FLOOR" "$n" 10.0.0.2 256)
   SEC[floor,$n]=${out#seconds }
+  local cpu
+  cpu=$(tail -1 "$WORK/floor.time")
+  CPU[floor,$n]="${cpu#cpu }"  # user sys: sys is the kernel's own cost of taking the routes
   ip netns del p2k-floor
-  log "floor N=$n: ${SEC[floor,$n]} s"
+  log "floor N=$n: ${SEC[floor,$n]} s, CPU user/sys ${CPU[floor,$n]} s"
 }
 
 log "podnet $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null), podnetd built" \
@@ -370,7 +409,7 @@ for n in "${SIZES[@]}"; do
     echo "| $n | $rx | ${SEC[$rx,$n]} | ${EST[$rx,$n]} | ${RSS[$rx,$n]} | ${CPU[$rx,$n]} |" \
       "${IDLE[$rx,$n]} | ${GCPU[$rx,$n]} |"
   done
-  echo "| $n | netlink floor | ${SEC[floor,$n]} | ${SEC[floor,$n]} | | | | |"
+  echo "| $n | netlink floor | ${SEC[floor,$n]} | ${SEC[floor,$n]} | | ${CPU[floor,$n]} (user sys) | | |"
 done
 echo
 echo "| N | podnetd/BIRD time (start, Established) | podnetd/floor time (start, Established) |" \

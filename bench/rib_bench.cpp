@@ -4,6 +4,8 @@
 // update group (next hop self) exports every best change.
 #include <benchmark/benchmark.h>
 
+#include <malloc.h>
+
 #include <cstdint>
 #include <memory>
 
@@ -67,11 +69,22 @@ struct Fixture {
   }
 };
 
+// Heap in use (glibc's count of allocated bytes): what the RIB keeps per route.
+double heap_bytes() {
+  return static_cast<double>(mallinfo2().uordblks);
+}
+
 void BM_Insert2x1M(benchmark::State& state) {
   for (auto _ : state) {
+    const double h0 = heap_bytes();
     auto f = std::make_unique<Fixture>(state.range(0) != 0);
     f->load(1);
+    const double h1 = heap_bytes();
     f->load(2);
+    const double h2 = heap_bytes();
+    // One peer's full table (the peer -> kernel shape), then a second path for each prefix.
+    state.counters["heap_B_per_prefix_1_path"] = (h1 - h0) / kRoutes;
+    state.counters["heap_B_per_prefix_2_paths"] = (h2 - h0) / kRoutes;
     benchmark::DoNotOptimize(f->rib.stats());
     state.PauseTiming();
     f.reset();  // tearing down 2M routes is not what this measures

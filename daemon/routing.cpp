@@ -41,11 +41,15 @@ class Routing::KernelFilter : public rib::BestRouteObserver {
   KernelFilter(dataplane::RouteProgrammer& p, const std::set<rib::Prefix>& borrowed)
       : p_(p), borrowed_(borrowed) {}
   void on_best_changes(std::span<const rib::BestChange> changes) override {
+    auto hidden = [this](const rib::BestChange& c) {
+      return !c.after.empty() && c.after.front().kind == rib::PeerKind::local &&
+             borrowed_.count(c.prefix) != 0;
+    };
+    // A full table from a peer has no borrowed /32 in it: pass it on without copying.
+    if (std::none_of(changes.begin(), changes.end(), hidden)) return p_.on_best_changes(changes);
     std::vector<rib::BestChange> out(changes.begin(), changes.end());
     for (auto& c : out) {
-      if (!c.after.empty() && c.after.front().kind == rib::PeerKind::local &&
-          borrowed_.count(c.prefix))
-        c.after.clear();  // nothing of ours in the kernel for it
+      if (hidden(c)) c.after.clear();  // nothing of ours in the kernel for it
     }
     p_.on_best_changes(out);
   }

@@ -118,26 +118,27 @@ void RouteProgrammer::release_strays() {
 }
 
 void RouteProgrammer::set_route(const rib::Prefix& prefix, RouteSpec spec) {
-  Entry& e = entries_[prefix];
+  Node& n = *entries_.try_emplace(prefix).first;
+  Entry& e = n.second;
   adopt_held(prefix, e);
   if (e.want && *e.want == spec) return;
-  set_want(e, std::move(spec));
-  e.invalid.clear();
-  e.error.clear();
+  set_want(e, share(std::move(spec)));
+  e.invalid = false;
   ++e.gen;
   e.state = RouteState::pending;
   clear_failed(prefix);
-  enqueue(prefix, e);
+  enqueue(n);
 }
 
 void RouteProgrammer::set_invalid(const rib::Prefix& prefix, std::string reason) {
-  Entry& e = entries_[prefix];
-  set_want(e, std::nullopt);
-  e.invalid = reason;
+  Node& n = *entries_.try_emplace(prefix).first;
+  Entry& e = n.second;
+  set_want(e, nullptr);
+  e.invalid = true;
   ++e.gen;
   mark_failed(prefix, e, std::move(reason));
   // Whatever we had there is no longer right: take it out.
-  if (e.in_kernel || e.in_flight) enqueue(prefix, e);
+  if (e.in_kernel || e.in_flight) enqueue(n);
 }
 
 void RouteProgrammer::remove_route(const rib::Prefix& prefix) {
@@ -145,30 +146,29 @@ void RouteProgrammer::remove_route(const rib::Prefix& prefix) {
   if (it == entries_.end()) return;
   Entry& e = it->second;
   clear_failed(prefix);
-  set_want(e, std::nullopt);
-  if (!e.in_kernel && e.in_flight == 0) {
-    entries_.erase(it);  // a queued prefix without an entry is skipped by the flush
+  set_want(e, nullptr);
+  if (!e.in_kernel && e.in_flight == 0 && !e.queued) {
+    entries_.erase(it);
     return;
   }
-  e.invalid.clear();
-  e.error.clear();
+  e.invalid = false;
   e.state = RouteState::pending;
   ++e.gen;
-  enqueue(prefix, e);
+  enqueue(*it);  // the flush sends the delete, or drops the entry if nothing is there
 }
 
-void RouteProgrammer::enqueue(const rib::Prefix& p, Entry& e) {
+void RouteProgrammer::enqueue(Node& n) {
+  Entry& e = n.second;
   if (!e.queued) {
     e.queued = true;
-    queue_.push_back(p);
+    queue_.push_back(&n);
   }
   schedule_flush();
 }
 
 void RouteProgrammer::mark_failed(const rib::Prefix& p, Entry& e, std::string reason) {
   e.state = RouteState::failed;
-  e.error = std::move(reason);
-  failed_.insert(p);
+  failed_.insert_or_assign(p, std::move(reason));
   update_route_membership();
 }
 
@@ -209,34 +209,39 @@ void RouteProgrammer::flush_slice() {
         if (b.ops.empty()) b.first_seq = seq;
         last_msg = buf_.size();
         append_del_route(buf_, seq, false, s.prefix, RouteKey{k.table, k.protocol, s.metric});
-        b.ops.push_back(Op{s.prefix, 0, OpKind::stray});
+        b.ops.push_back(Op{nullptr, 0, OpKind::stray});
         ++counters_.deletes_sent;
         --budget;
         continue;
       }
-      rib::Prefix p = queue_.front();
+      Node& n = *queue_.front();
       queue_.pop_front();
-      auto it = entries_.find(p);
-      if (it == entries_.end() || !it->second.queued) continue;
-      Entry& e = it->second;
+      const rib::Prefix& p = n.first;
+      Entry& e = n.second;
       e.queued = false;
       OpKind kind;
-      Result<RouteSpec> resolved = RouteSpec::blackhole();
+      // Only a spec naming a device needs a resolved copy; the common one is sent as it is.
+      const RouteSpec* spec = e.want.get();
+      std::optional<RouteSpec> resolved;
       if (e.want) {
         if (e.want->kind == RouteSpec::Kind::unicast && e.want->nexthops.empty()) {
           mark_failed(p, e, "no next hop");
           continue;
         }
-        resolved = resolve(*e.want);
-        if (!resolved) {
-          mark_failed(p, e, resolved.error().message);
-          continue;
+        if (names_device(*e.want)) {
+          auto r = resolve(*e.want);
+          if (!r) {
+            mark_failed(p, e, r.error().message);
+            continue;
+          }
+          resolved = std::move(*r);
+          spec = &*resolved;
         }
         kind = OpKind::add;
       } else if (e.in_kernel || e.in_flight) {
         kind = OpKind::del;
       } else {
-        if (e.invalid.empty()) entries_.erase(it);
+        if (!e.invalid) entries_.erase(rib::Prefix(p));  // a copy: p lives in the node
         continue;
       }
       uint32_t seq = cmd_.next_seq();
@@ -246,14 +251,14 @@ void RouteProgrammer::flush_slice() {
         // Replace only our own route: with NLM_F_EXCL a route of another protocol holding the
         // same prefix and metric makes ours fail (EEXIST) instead of being overwritten or, for
         // IPv6, merged into an ECMP group with it.
-        append_new_route(buf_, seq, false, e.in_kernel || e.in_flight > 0, p, *resolved, k);
+        append_new_route(buf_, seq, false, e.in_kernel || e.in_flight > 0, p, *spec, k);
         ++counters_.adds_sent;
       } else {
         append_del_route(buf_, seq, false, p, k);
         ++counters_.deletes_sent;
       }
       ++e.in_flight;
-      b.ops.push_back(Op{p, e.gen, kind});
+      b.ops.push_back(Op{&n, e.gen, kind});
       --budget;
     }
     if (b.ops.empty()) break;
@@ -345,9 +350,8 @@ void RouteProgrammer::complete(const Op& op, int err, const std::string& message
     if (err == 0) ++counters_.strays_deleted;
     return;
   }
-  auto it = entries_.find(op.prefix);
-  if (it == entries_.end()) return;
-  Entry& e = it->second;
+  const rib::Prefix& prefix = op.node->first;
+  Entry& e = op.node->second;
   if (e.in_flight) --e.in_flight;
   bool current = e.gen == op.gen;
   if (op.kind == OpKind::add) {
@@ -355,22 +359,21 @@ void RouteProgrammer::complete(const Op& op, int err, const std::string& message
       e.in_kernel = true;
       if (current) {
         e.state = RouteState::installed;
-        e.error.clear();
-        clear_failed(op.prefix);
+        clear_failed(prefix);
       }
     } else if (current) {
-      mark_failed(op.prefix, e, message);
+      mark_failed(prefix, e, message);
     }
     return;
   }
   // A delete: "no such route" means it is gone, which is what we wanted.
   if (err == 0 || err == ESRCH || err == ENOENT) {
     e.in_kernel = false;
-    if (current && !e.want && e.invalid.empty() && e.in_flight == 0 && !e.queued) {
-      entries_.erase(it);
+    if (current && !e.want && !e.invalid && e.in_flight == 0 && !e.queued) {
+      entries_.erase(rib::Prefix(prefix));  // a copy: prefix lives in the node
     }
   } else if (current) {
-    mark_failed(op.prefix, e, "delete: " + message);
+    mark_failed(prefix, e, "delete: " + message);
   }
 }
 
@@ -409,8 +412,7 @@ void RouteProgrammer::start_dump() {
   for (const auto& b : batches_) {
     for (const auto& op : b.ops) {
       if (op.kind == OpKind::stray) continue;
-      auto it = entries_.find(op.prefix);
-      if (it != entries_.end() && it->second.in_flight) --it->second.in_flight;
+      if (op.node->second.in_flight) --op.node->second.in_flight;
     }
   }
   batches_.clear();
@@ -460,10 +462,14 @@ void RouteProgrammer::note_link(const nlmsghdr& h, bool present) {
   ifindex_by_name_[link->name] = link->ifindex;
 }
 
+bool RouteProgrammer::names_device(const RouteSpec& spec) {
+  for (const auto& h : spec.nexthops)
+    if (!h.dev.empty()) return true;
+  return false;
+}
+
 Result<RouteSpec> RouteProgrammer::resolve(const RouteSpec& spec) const {
-  bool named = false;
-  for (const auto& h : spec.nexthops) named = named || !h.dev.empty();
-  if (!named) return spec;
+  if (!names_device(spec)) return spec;
   RouteSpec out = spec;
   for (auto& h : out.nexthops) {
     if (h.dev.empty()) continue;
@@ -487,6 +493,9 @@ void RouteProgrammer::finish_dump() {
   std::unordered_set<rib::Prefix> seen;
   seen.reserve(kernel.size());
   strays_.clear();
+  // The queue is rebuilt from what the dump shows (an adopted route needs nothing sent).
+  queue_.clear();
+  for (auto& [p, e] : entries_) e.queued = false;
   for (auto& kr : kernel) {
     auto it = entries_.find(kr.prefix);
     if (it == entries_.end() || kr.metric != opt_.metric) {
@@ -504,11 +513,9 @@ void RouteProgrammer::finish_dump() {
     if (want && kr.matches(*want)) {
       if (e.state != RouteState::installed) ++counters_.adopted;
       e.state = RouteState::installed;
-      e.error.clear();
-      e.queued = false;  // the queue entry (if any) is skipped
       clear_failed(kr.prefix);
     } else {
-      enqueue(kr.prefix, e);  // replace, or delete if no longer wanted
+      enqueue(*it);  // replace, or delete if no longer wanted
     }
   }
   for (auto it = entries_.begin(); it != entries_.end();) {
@@ -519,7 +526,7 @@ void RouteProgrammer::finish_dump() {
     }
     e.in_kernel = false;
     if (!e.want) {
-      if (e.invalid.empty()) {
+      if (!e.invalid) {
         it = entries_.erase(it);
         continue;
       }
@@ -527,7 +534,7 @@ void RouteProgrammer::finish_dump() {
       if (e.state == RouteState::installed) e.state = RouteState::pending;
       if (!e.queued) {
         e.queued = true;
-        queue_.push_back(it->first);
+        queue_.push_back(&*it);
       }
     }
     ++it;
@@ -576,9 +583,15 @@ void RouteProgrammer::on_event(const nlmsghdr& h) {
   }
 }
 
-void RouteProgrammer::set_want(Entry& e, std::optional<RouteSpec> want) {
+std::shared_ptr<const RouteSpec> RouteProgrammer::share(RouteSpec spec) {
+  if (!last_spec_ || !(*last_spec_ == spec))
+    last_spec_ = std::make_shared<const RouteSpec>(std::move(spec));
+  return last_spec_;
+}
+
+void RouteProgrammer::set_want(Entry& e, std::shared_ptr<const RouteSpec> want) {
   // Blackholes do not depend on links: with only those, link and address events need no dump.
-  auto unicast = [](const std::optional<RouteSpec>& w) {
+  auto unicast = [](const std::shared_ptr<const RouteSpec>& w) {
     return w && w->kind == RouteSpec::Kind::unicast;
   };
   if (unicast(e.want)) --unicast_wanted_;
@@ -599,11 +612,11 @@ void RouteProgrammer::schedule_retry() {
 }
 
 void RouteProgrammer::retry_failed() {
-  for (const auto& p : failed_) {
+  for (const auto& [p, why] : failed_) {
     auto it = entries_.find(p);
     if (it == entries_.end() || !it->second.want) continue;
     ++counters_.retries;
-    enqueue(p, it->second);
+    enqueue(*it);
   }
 }
 
@@ -627,7 +640,7 @@ ProgrammerStats RouteProgrammer::stats() const {
   ProgrammerStats s = counters_;
   s.strays_held = held_.size();
   for (const auto& [p, e] : entries_) {
-    if (!e.want && e.invalid.empty()) continue;  // being removed
+    if (!e.want && !e.invalid) continue;  // being removed
     ++s.desired;
     switch (e.state) {
       case RouteState::installed:
@@ -638,7 +651,7 @@ ProgrammerStats RouteProgrammer::stats() const {
         break;
       case RouteState::failed:
         ++s.failed;
-        ++s.failure_reasons[e.error];
+        if (auto f = failed_.find(p); f != failed_.end()) ++s.failure_reasons[f->second];
         break;
     }
   }
@@ -648,12 +661,19 @@ ProgrammerStats RouteProgrammer::stats() const {
 std::optional<RouteStatus> RouteProgrammer::route(const rib::Prefix& prefix) const {
   auto it = entries_.find(prefix);
   if (it == entries_.end()) return std::nullopt;
-  return RouteStatus{prefix, it->second.want, it->second.state, it->second.error};
+  const Entry& e = it->second;
+  std::optional<RouteSpec> want;
+  if (e.want) want = *e.want;
+  std::string error;
+  if (e.state == RouteState::failed) {
+    if (auto f = failed_.find(prefix); f != failed_.end()) error = f->second;
+  }
+  return RouteStatus{prefix, std::move(want), e.state, std::move(error)};
 }
 
 std::vector<RouteStatus> RouteProgrammer::failed_routes() const {
   std::vector<RouteStatus> out;
-  for (const auto& p : failed_) {
+  for (const auto& [p, why] : failed_) {
     if (auto r = route(p)) out.push_back(std::move(*r));
   }
   return out;

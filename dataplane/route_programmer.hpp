@@ -136,19 +136,25 @@ class RouteProgrammer final : public rib::BestRouteObserver {
   const ProgrammerOptions& options() const { return opt_; }
 
  private:
+  // One per desired (or still-installed) prefix: a million of them for a full table, so only
+  // what reconciliation needs. The spec is shared by every route with the same next hops (a
+  // full table from one peer has one), and the text of a failure lives in failed_.
   struct Entry {
-    std::optional<RouteSpec> want;  // nullopt: must not be in the kernel
-    std::string invalid;            // translation error (then want is nullopt)
+    std::shared_ptr<const RouteSpec> want;  // null: must not be in the kernel
+    uint32_t gen = 0;        // bumped on every desired change, so stale acks are recognised
+    uint32_t in_flight = 0;  // messages sent for it whose outcome is not known yet
     RouteState state = RouteState::pending;
-    std::string error;
+    bool invalid = false;    // the RIB's route could not be translated (want is null)
     bool in_kernel = false;  // the kernel holds our route for this prefix (some version)
     bool queued = false;
-    uint32_t in_flight = 0;
-    uint32_t gen = 0;  // bumped on every desired change, so stale acks are recognised
   };
+  // An entry of entries_. The queue and the batches in flight point at these (nodes of an
+  // unordered_map stay put when it rehashes) instead of repeating a hash lookup per route at
+  // each step; an entry is therefore never erased while queued or in flight.
+  using Node = std::pair<const rib::Prefix, Entry>;
   enum class OpKind : uint8_t { add, del, stray };
   struct Op {
-    rib::Prefix prefix;
+    Node* node = nullptr;  // null for a stray
     uint32_t gen = 0;
     OpKind kind = OpKind::add;
     bool done = false;
@@ -163,7 +169,7 @@ class RouteProgrammer final : public rib::BestRouteObserver {
   };
 
   void set_invalid(const rib::Prefix& prefix, std::string reason);
-  void enqueue(const rib::Prefix& p, Entry& e);
+  void enqueue(Node& n);
   void schedule_flush();
   void flush_slice();
   void on_reply(const nlmsghdr& h);
@@ -180,13 +186,17 @@ class RouteProgrammer final : public rib::BestRouteObserver {
   void note_link(const nlmsghdr& h, bool present);
   // `spec` with every named device's ifindex filled in; errors if a device does not exist.
   Result<RouteSpec> resolve(const RouteSpec& spec) const;
+  static bool names_device(const RouteSpec& spec);
   void schedule_retry();
   void retry_failed();
   void mark_failed(const rib::Prefix& p, Entry& e, std::string reason);
+  // `spec` as a shared handle: the previous one if equal (consecutive routes of a table mostly
+  // share their next hops), else a new one.
+  std::shared_ptr<const RouteSpec> share(RouteSpec spec);
   void clear_failed(const rib::Prefix& p);
   void update_route_membership();
   // Every change of Entry::want goes through here (keeps unicast_wanted_ right).
-  void set_want(Entry& e, std::optional<RouteSpec> want);
+  void set_want(Entry& e, std::shared_ptr<const RouteSpec> want);
   bool has_unicast() const { return unicast_wanted_ > 0; }
   RouteKey key() const { return {opt_.table, opt_.protocol, opt_.metric}; }
 
@@ -197,12 +207,13 @@ class RouteProgrammer final : public rib::BestRouteObserver {
   bool started_ = false;
 
   std::unordered_map<rib::Prefix, Entry> entries_;
-  std::deque<rib::Prefix> queue_;
+  std::deque<Node*> queue_;
   std::deque<Stray> strays_;
   std::map<rib::Prefix, uint32_t> held_;  // strays kept while opt_.hold_strays: prefix -> metric
   // A held stray that became desired: the kernel already has our route there (so replace it).
   bool adopt_held(const rib::Prefix& prefix, Entry& e);
-  std::unordered_set<rib::Prefix> failed_;
+  std::unordered_map<rib::Prefix, std::string> failed_;  // failed prefix -> why
+  std::shared_ptr<const RouteSpec> last_spec_;
   std::deque<Batch> batches_;
   std::size_t in_flight_ = 0;
   std::vector<uint8_t> buf_;

@@ -1,6 +1,7 @@
 #include "rib/loc_rib.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace podnet::rib {
 
@@ -22,39 +23,41 @@ std::vector<RoutePath> LocRib::selected(const LocEntry& e) {
   return out;
 }
 
-LocEntry& LocRib::stage(const Prefix& p) {
-  LocEntry& e = entries_[p];
+LocEntry& LocRib::stage(Map::iterator it) {
+  LocEntry& e = it->second;
   if (!e.dirty) {
     // Remember what observers were last told, before the first change of this batch.
     e.dirty = true;
-    dirty_.push_back({p, selected(e)});
+    dirty_.push_back({it, selected(e)});
   }
   return e;
 }
 
 void LocRib::set(const Prefix& p, const PeerInfo& source, uint32_t path_id, AttrRef attrs) {
-  if (auto it = entries_.find(p); it != entries_.end()) {
-    Candidate* c = find_candidate(it->second, source.id, path_id);
-    if (c != nullptr && c->attrs == attrs) return;
-  }
-  LocEntry& e = stage(p);
-  if (Candidate* c = find_candidate(e, source.id, path_id)) {
+  recent_.clear();
+  // One lookup: a new prefix is staged right away, so no empty entry is left behind.
+  auto [it, fresh] = entries_.try_emplace(p);
+  Candidate* c = fresh ? nullptr : find_candidate(it->second, source.id, path_id);
+  if (c != nullptr && c->attrs == attrs) return;
+  LocEntry& e = stage(it);
+  if (c != nullptr) {
     c->attrs = std::move(attrs);
     return;
   }
-  Candidate c;
-  c.source = &source;
-  c.path_id = path_id;
-  c.attrs = std::move(attrs);
-  e.paths.push_back(std::move(c));
+  Candidate added;
+  added.source = &source;
+  added.path_id = path_id;
+  added.attrs = std::move(attrs);
+  e.paths.push_back(std::move(added));
   ++path_count_;
 }
 
 bool LocRib::remove(const Prefix& p, PeerId source, uint32_t path_id) {
+  recent_.clear();
   auto it = entries_.find(p);
   if (it == entries_.end()) return false;
   if (find_candidate(it->second, source, path_id) == nullptr) return false;
-  LocEntry& e = stage(p);
+  LocEntry& e = stage(it);
   auto pos = std::find_if(e.paths.begin(), e.paths.end(), [&](const Candidate& c) {
     return c.source->id == source && c.path_id == path_id;
   });
@@ -95,20 +98,44 @@ void LocRib::decide_one(const Prefix&, LocEntry& e) {
 }
 
 bool LocRib::decide(std::size_t budget, std::vector<BestChange>& out) {
+  recent_.clear();
+  recent_pos_ = 0;
   for (std::size_t n = 0; n < budget && !dirty_.empty(); ++n) {
     Staged s = std::move(dirty_.front());
     dirty_.pop_front();
-    auto it = entries_.find(s.prefix);
-    if (it == entries_.end()) continue;  // cannot happen: staged entries stay until decided
-    decide_one(s.prefix, it->second);
+    auto it = s.it;
+    const Prefix prefix = it->first;
+    decide_one(prefix, it->second);
     std::vector<RoutePath> after = selected(it->second);
-    if (it->second.paths.empty()) entries_.erase(it);
-    if (after != s.before) out.push_back({s.prefix, std::move(s.before), std::move(after)});
+    const LocEntry* kept = &it->second;
+    if (it->second.paths.empty()) {
+      entries_.erase(it);
+      kept = nullptr;
+    }
+    if (after != s.before) {
+      out.push_back({prefix, std::move(s.before), std::move(after)});
+      recent_.emplace_back(prefix, kept);
+    }
   }
   return !dirty_.empty();
 }
 
+const LocEntry* LocRib::find_recent(const Prefix& p) const {
+  // A consumer may skip some changes (the update groups skip those whose best path stayed):
+  // look a few ahead of the cursor.
+  constexpr std::size_t kLookahead = 8;
+  for (std::size_t i = recent_pos_; i < recent_.size() && i < recent_pos_ + kLookahead; ++i) {
+    if (recent_[i].first == p) {
+      recent_pos_ = i + 1;
+      return recent_[i].second;
+    }
+  }
+  auto it = entries_.find(p);
+  return it == entries_.end() ? nullptr : &it->second;
+}
+
 const LocEntry* LocRib::find(const Prefix& p) const {
+  if (!recent_.empty()) return find_recent(p);
   auto it = entries_.find(p);
   return it == entries_.end() ? nullptr : &it->second;
 }

@@ -17,10 +17,11 @@
 
 namespace podnet::rib {
 
+// Members ordered so it packs into 24 bytes (a million prefixes hold one each).
 struct Candidate {
   const PeerInfo* source = nullptr;  // owned by the Rib's peer table, outlives the candidate
-  uint32_t path_id = 0;
   AttrRef attrs;
+  uint32_t path_id = 0;
   Reason reason = Reason::only_path;
   bool best = false;
   bool multipath = false;
@@ -60,16 +61,27 @@ class LocRib {
   const DecisionOptions& options() const { return opt_; }
 
  private:
+  // A map iterator, not the prefix: staged entries stay until decided, and the decision then
+  // needs no second lookup (a million-prefix map is ~20 cache misses deep).
   struct Staged {
-    Prefix prefix;
+    Map::iterator it;
     std::vector<RoutePath> before;
   };
-  LocEntry& stage(const Prefix& p);
+  LocEntry& stage(Map::iterator it);
   void decide_one(const Prefix& p, LocEntry& e);
   static std::vector<RoutePath> selected(const LocEntry& e);
 
+  // Looked up through recent_, the tree only if it is not there.
+  const LocEntry* find_recent(const Prefix& p) const;
+
   DecisionOptions opt_;
   Map entries_;
+  // The prefixes the last decide() reported, in order, with their entries (null: erased).
+  // Consumers of a batch of best changes (the update groups) look each prefix up right after
+  // the decision, in the same order: a cursor over this list answers that without a walk down
+  // a million-node tree. Any mutation clears it.
+  std::vector<std::pair<Prefix, const LocEntry*>> recent_;
+  mutable std::size_t recent_pos_ = 0;
   std::deque<Staged> dirty_;
   std::size_t path_count_ = 0;
   std::vector<Path> scratch_;

@@ -3,9 +3,11 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <compare>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <span>
 #include <string>
@@ -43,10 +45,25 @@ class Address {
   }
   std::string to_string() const;
 
-  friend auto operator<=>(const Address&, const Address&) = default;
+  // Family, then the bytes in network order. Compared as two big-endian words instead of a
+  // memcmp call: every ordered RIB table is keyed by prefixes, and at a million routes the
+  // comparisons were a visible share of a full table's receive time.
+  friend std::strong_ordering operator<=>(const Address& a, const Address& b) {
+    if (a.family_ != b.family_) return a.family_ <=> b.family_;
+    if (auto c = a.word(0) <=> b.word(0); c != 0) return c;
+    return a.word(1) <=> b.word(1);
+  }
   friend bool operator==(const Address&, const Address&) = default;
 
  private:
+  // Bytes [8 * i, 8 * i + 8) as a number whose order is their lexicographic order.
+  uint64_t word(std::size_t i) const {
+    uint64_t w;
+    std::memcpy(&w, bytes_.data() + 8 * i, sizeof w);
+    if constexpr (std::endian::native == std::endian::little) w = __builtin_bswap64(w);
+    return w;
+  }
+
   Family family_ = Family::v4;
   std::array<uint8_t, 16> bytes_{};
 };

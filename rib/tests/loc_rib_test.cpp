@@ -353,5 +353,39 @@ TEST_F(LocRibTest, ShowRoutesByPrefixPeerAndPaged) {
   EXPECT_EQ(bests[0].prefix, nth_prefix(8));
 }
 
+// LocRib::find right after a decision answers from the list of the batch's changes (in order,
+// with skips, as the update groups ask); it must agree with the table in every case.
+TEST(LocRibFind, AfterADecisionAgreesWithTheTable) {
+  AttrStore store;
+  PeerInfo a = peer(1, PeerKind::ebgp, "10.0.0.1", 1, 65001);
+  AttrRef at = store.intern(attrs({65001}, "10.0.0.1"));
+  LocRib loc;
+  for (uint32_t i = 0; i < 40; ++i) loc.set(nth_prefix(i), a, 0, at);
+  std::vector<BestChange> out;
+  EXPECT_FALSE(loc.decide(1000, out));
+  ASSERT_EQ(out.size(), 40u);
+  // In order with gaps of up to 12 (beyond the look-ahead), then backwards, then unknown.
+  for (uint32_t i = 0; i < 40; i += 1 + i % 13) {
+    const LocEntry* e = loc.find(nth_prefix(i));
+    ASSERT_NE(e, nullptr) << i;
+    EXPECT_EQ(e->best()->attrs, at);
+  }
+  for (uint32_t i = 40; i-- > 0;) EXPECT_NE(loc.find(nth_prefix(i)), nullptr) << i;
+  EXPECT_EQ(loc.find(nth_prefix(1000)), nullptr);
+
+  // Removed prefixes: the decision erases them, and find says so from the list too.
+  for (uint32_t i = 0; i < 40; i += 2) EXPECT_TRUE(loc.remove(nth_prefix(i), a.id, 0));
+  out.clear();
+  EXPECT_FALSE(loc.decide(1000, out));
+  ASSERT_EQ(out.size(), 20u);
+  for (uint32_t i = 0; i < 40; ++i) {
+    EXPECT_EQ(loc.find(nth_prefix(i)) == nullptr, i % 2 == 0) << i;
+  }
+  // A change after the decision: the list is dropped, the table answers.
+  loc.set(nth_prefix(0), a, 0, at);
+  EXPECT_NE(loc.find(nth_prefix(0)), nullptr);
+  EXPECT_EQ(loc.find(nth_prefix(2)), nullptr);
+}
+
 }  // namespace
 }  // namespace podnet::rib

@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <cstring>
 #include <set>
 #include <unordered_set>
+#include <vector>
 
 namespace podnet::rib {
 namespace {
@@ -65,6 +68,30 @@ TEST(Prefix, OrderingPutsCoveringPrefixFirstAndFamiliesApart) {
   for (const auto& p : s) got.push_back(p.to_string());
   EXPECT_EQ(got, (std::vector<std::string>{"10.0.0.0/24", "10.0.0.0/26", "10.0.0.64/26",
                                            "2001:db8::/122"}));
+}
+
+TEST(Address, OrderIsTheOrderOfTheBytes) {
+  // Addresses that differ in each of the 16 bytes, in both directions: the comparison (two
+  // big-endian words) must agree with comparing the byte strings.
+  std::vector<Address> all;
+  for (std::size_t i = 0; i < 16; ++i) {
+    for (uint8_t v : {uint8_t{0x01}, uint8_t{0x80}, uint8_t{0xff}}) {
+      std::array<uint8_t, 16> b{};
+      b[i] = v;
+      b[15 - i] ^= 0x40;
+      all.push_back(Address::from_bytes(Family::v6, b));
+    }
+  }
+  for (const Address& x : all) {
+    for (const Address& y : all) {
+      const auto bx = x.bytes(), by = y.bytes();
+      const int want = std::memcmp(bx.data(), by.data(), 16);
+      const auto got = x <=> y;
+      EXPECT_EQ(got < 0, want < 0) << x.to_string() << " vs " << y.to_string();
+      EXPECT_EQ(got == 0, want == 0) << x.to_string() << " vs " << y.to_string();
+    }
+  }
+  EXPECT_LT(*Address::parse("255.255.255.255"), *Address::parse("::"));  // family first
 }
 
 TEST(Prefix, HashDistinguishesLengthAndFamily) {
