@@ -1,17 +1,20 @@
 // Route reflection and top-of-rack designs with podnetd against real peers (issue 6 items 1, 3,
 // 6): podnetd reflecting between a gobgpd and a BIRD 2 client (RFC 4456 ORIGINATOR_ID and
-// CLUSTER_LIST as the clients see them, a route carrying our cluster id dropped), podnetd nodes
-// as clients of a BIRD 2 reflector, two podnetd reflectors with one cluster id selected by label,
-// an eBGP ToR per rack with every node in one AS (numAllowedLocalASNumbers), and graceful restart
-// with BIRD 2 and FRR as helpers while podnetd is killed and restarted.
+// CLUSTER_LIST as the clients see them), podnetd nodes as clients of a BIRD 2 reflector, two
+// podnetd reflectors with one cluster id selected by label, an eBGP ToR per rack with every node
+// in one AS (BIRD 2 ToRs with numAllowedLocalASNumbers, gobgpd ToRs with as-override), and
+// graceful restart with BIRD 2 and FRR in both roles: helping while podnetd is killed and
+// restarted, and restarting while podnetd helps.
 #include <gtest/gtest.h>
 
 #include <signal.h>
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -19,6 +22,7 @@
 
 #include "interop-tests/harness/harness.hpp"
 #include "interop-tests/peers/bird_peer.hpp"
+#include "interop-tests/peers/exabgp_peer.hpp"
 #include "interop-tests/peers/frr_peer.hpp"
 #include "interop-tests/peers/gobgp_peer.hpp"
 #include "interop-tests/topology/pod.hpp"
@@ -246,6 +250,53 @@ TEST_F(RouteReflectionInterop, PodnetdReflectsBetweenGobgpAndBird) {
   EXPECT_TRUE(bird.wait_no_route("10.61.1.0/24"));
 }
 
+// RFC 4456 8 loop prevention at a podnetd reflector (cluster 244.0.0.1, router id 10.0.0.1): an
+// iBGP client (ExaBGP, which writes the attributes it is told) announces one route whose
+// CLUSTER_LIST holds our cluster id, one whose ORIGINATOR_ID is our router id, then one with a
+// foreign cluster. They arrive in that order on one session, so once the last is in the RIB the
+// first two have been judged: received, not accepted, not in the kernel.
+TEST_F(RouteReflectionInterop, ReflectorDropsRoutesLoopingBackToIt) {
+  ASSERT_NO_FATAL_FAILURE(lan({"pn", "exa"}));
+  ASSERT_NO_FATAL_FAILURE(apply(node_yaml("n1", "10.0.0.1/24", {}, "244.0.0.1") +
+                                bgp_config(false) +
+                                bgp_peer("exa", "  peerIP: 10.0.0.2\n  asNumber: 64512\n")));
+  PeerConfig c = peer_config(kAs, "10.0.0.2", {neighbor("10.0.0.1", kAs)}, false);
+  c.listen_address = "10.0.0.2";
+  c.neighbors[0].local_address = "10.0.0.2";
+  ExabgpPeer exa(topo->ns("exa"), c);
+  ASSERT_TRUE(exa.start());
+  start("n1", "pn");
+  ASSERT_TRUE(exa.wait_established("10.0.0.1")) << exa.log();
+  ASSERT_TRUE(exa.announce("10.66.1.0/24", "10.0.0.2", "cluster-list [ 10.9.9.9 244.0.0.1 ]"));
+  ASSERT_TRUE(exa.announce("10.66.2.0/24", "10.0.0.2", "originator-id 10.0.0.1"));
+  ASSERT_TRUE(exa.announce("10.66.3.0/24", "10.0.0.2", "cluster-list [ 10.9.9.9 ]"));
+  ASSERT_TRUE(wait_until([&] { return kernel_via("pn", "10.66.3.0/24") == "10.0.0.2"; }, 20s))
+      << show("n1", {"routes"}).dump() << exa.log();
+  EXPECT_EQ(paths("n1", "10.66.3.0/24")[0]["attributes"]["clusterList"],
+            nlohmann::json::array({"10.9.9.9"}));
+  for (const char* looped : {"10.66.1.0/24", "10.66.2.0/24"}) {
+    EXPECT_TRUE(paths("n1", looped).empty()) << looped << paths("n1", looped).dump();
+    EXPECT_EQ(kernel_via("pn", looped), "") << looped;
+  }
+  nlohmann::json peer = nlohmann::json::object();
+  const nlohmann::json all = show("n1", {"peers"});
+  for (const auto& p : all.value("peers", nlohmann::json::array()))
+    if (p.value("name", "") == "Global_10_0_0_2") peer = p;
+  const nlohmann::json prefixes = peer.value("prefixes", nlohmann::json::object());
+  EXPECT_EQ(prefixes.value("received", 0), 3) << all.dump();
+  EXPECT_EQ(prefixes.value("accepted", 0), 1) << all.dump();
+  const std::string log = daemons.at("n1").err();
+  EXPECT_NE(log.find("routes rejected: CLUSTER_LIST contains our cluster id"), std::string::npos)
+      << log;
+  EXPECT_NE(log.find("routes rejected: ORIGINATOR_ID is our router id"), std::string::npos);
+  // One session all along (of possibly two colliding connections, one got established).
+  std::size_t ups = 0;
+  for (auto pos = log.find("OpenConfirm -> Established"); pos != std::string::npos;
+       pos = log.find("OpenConfirm -> Established", pos + 1))
+    ++ups;
+  EXPECT_EQ(ups, 1u) << log;
+}
+
 // Two podnetd nodes as clients of a BIRD 2 reflector (no mesh): each learns the other's block
 // through it, with the reflector's attributes, into its kernel, and pods on them talk.
 TEST_F(RouteReflectionInterop, PodnetdClientsOfBirdReflector) {
@@ -322,53 +373,80 @@ TEST_F(RouteReflectionInterop, TwoPodnetdReflectorsWithOneClusterId) {
   EXPECT_EQ(monitor.out().find("Deleted 10.244.4.0/26"), std::string::npos) << monitor.out();
 }
 
-// Top-of-rack eBGP: a BIRD 2 ToR per rack (AS 65001, 65002), joined to each other; nodes peer
-// only with their own rack's ToR (BGPPeer nodeSelector rack == 'x') and all share AS 64512, so
-// a route from the other rack arrives with our AS in its path: dropped until the BGPPeers allow
-// it once (numAllowedLocalASNumbers: 1). Then pods in the two racks reach each other.
-TEST_F(RouteReflectionInterop, TorPerRackWithSharedNodeAs) {
-  for (const char* h : {"tor-a", "tor-b", "a1", "b1"}) ASSERT_TRUE(topo->add_host(h));
-  ASSERT_TRUE(topo->add_link({"tor-a", "rack", {"10.1.0.1/24"}}, {"a1", "eth0", {"10.1.0.11/24"}}));
-  ASSERT_TRUE(topo->add_link({"tor-b", "rack", {"10.2.0.1/24"}}, {"b1", "eth0", {"10.2.0.11/24"}}));
-  ASSERT_TRUE(
-      topo->add_link({"tor-a", "spine", {"10.9.0.1/30"}}, {"tor-b", "spine", {"10.9.0.2/30"}}));
-  ASSERT_TRUE(topo->up());
-  // BIRD 2 ToRs: gobgpd never sends a peer a route whose AS path holds the peer's AS.
-  auto& tor_a = add_peer<BirdPeer>(
-      "tor-a", peer_config(65001, "10.9.0.1",
-                           {neighbor("10.1.0.11", kAs), neighbor("10.9.0.2", 65002)}, true));
-  auto& tor_b = add_peer<BirdPeer>(
-      "tor-b", peer_config(65002, "10.9.0.2",
-                           {neighbor("10.2.0.11", kAs), neighbor("10.9.0.1", 65001)}, true));
-  // The ToRs' BIRD has no kernel protocol: they forward pod traffic by static routes.
-  ASSERT_EQ(
-      topo->exec("tor-a", {"ip", "route", "add", "10.244.1.0/26", "via", "10.1.0.11"}).exit_code,
-      0);
-  ASSERT_EQ(
-      topo->exec("tor-a", {"ip", "route", "add", "10.244.2.0/26", "via", "10.9.0.2"}).exit_code, 0);
-  ASSERT_EQ(
-      topo->exec("tor-b", {"ip", "route", "add", "10.244.2.0/26", "via", "10.2.0.11"}).exit_code,
-      0);
-  ASSERT_EQ(
-      topo->exec("tor-b", {"ip", "route", "add", "10.244.1.0/26", "via", "10.9.0.1"}).exit_code, 0);
-  for (const char* t : {"tor-a", "tor-b"})
-    ASSERT_EQ(topo->exec(t, {"sysctl", "-qw", "net.ipv4.ip_forward=1"}).exit_code, 0);
-  auto tor_peers = [](const std::string& extra) {
+// Top-of-rack eBGP: two racks joined by a spine link, a ToR per rack (AS 65001 at 10.1.0.1 and
+// 10.9.0.1, AS 65002 at 10.2.0.1 and 10.9.0.2) and one node per rack (a1 10.1.0.11, b1
+// 10.2.0.11), both in AS 64512, peering only with their own rack's ToR (BGPPeer nodeSelector
+// rack == 'x'), each with a block and a pod.
+class TorPerRack : public RouteReflectionInterop {
+ protected:
+  // The network, and the ToRs' forwarding: the fixture daemons install nothing in the kernel,
+  // so the ToRs route pod traffic by static routes.
+  void build_racks() {
+    for (const char* h : {"tor-a", "tor-b", "a1", "b1"}) ASSERT_TRUE(topo->add_host(h));
+    ASSERT_TRUE(
+        topo->add_link({"tor-a", "rack", {"10.1.0.1/24"}}, {"a1", "eth0", {"10.1.0.11/24"}}));
+    ASSERT_TRUE(
+        topo->add_link({"tor-b", "rack", {"10.2.0.1/24"}}, {"b1", "eth0", {"10.2.0.11/24"}}));
+    ASSERT_TRUE(
+        topo->add_link({"tor-a", "spine", {"10.9.0.1/30"}}, {"tor-b", "spine", {"10.9.0.2/30"}}));
+    ASSERT_TRUE(topo->up());
+    for (const auto& [tor, dst, via] : {std::tuple{"tor-a", "10.244.1.0/26", "10.1.0.11"},
+                                        {"tor-a", "10.244.2.0/26", "10.9.0.2"},
+                                        {"tor-b", "10.244.2.0/26", "10.2.0.11"},
+                                        {"tor-b", "10.244.1.0/26", "10.9.0.1"}})
+      ASSERT_EQ(topo->exec(tor, {"ip", "route", "add", dst, "via", via}).exit_code, 0);
+    for (const char* t : {"tor-a", "tor-b"})
+      ASSERT_EQ(topo->exec(t, {"sysctl", "-qw", "net.ipv4.ip_forward=1"}).exit_code, 0);
+  }
+  // The ToRs' configs: `nodes` tunes the neighbour that is the rack's node.
+  PeerConfig tor_config(char rack, const std::function<void(NeighborConfig&)>& nodes = {}) {
+    const bool a = rack == 'a';
+    NeighborConfig node = neighbor(a ? "10.1.0.11" : "10.2.0.11", kAs);
+    if (nodes) nodes(node);
+    return peer_config(a ? 65001 : 65002, a ? "10.9.0.1" : "10.9.0.2",
+                       {node, neighbor(a ? "10.9.0.2" : "10.9.0.1", a ? 65002 : 65001)}, true);
+  }
+  // The BGPPeers; `extra` continues both specs.
+  static std::string tor_peers(const std::string& extra) {
     return bgp_peer(
                "rack-a",
                "  nodeSelector: rack == 'a'\n  peerIP: 10.1.0.1\n  asNumber: 65001\n" + extra) +
            bgp_peer("rack-b",
                     "  nodeSelector: rack == 'b'\n  peerIP: 10.2.0.1\n  asNumber: 65002\n" + extra);
-  };
-  ASSERT_NO_FATAL_FAILURE(apply(node_yaml("a1", "10.1.0.11/24", {{"rack", "a"}}) +
-                                node_yaml("b1", "10.2.0.11/24", {{"rack", "b"}}) +
-                                bgp_config(false) + tor_peers("") + pool() + block(1, "a1") +
-                                block(2, "b1")));
-  auto pa = add_pod(*topo, "a1", "eth0", "pod-a", "10.244.1.1");
-  auto pb = add_pod(*topo, "b1", "eth0", "pod-b", "10.244.2.1");
-  ASSERT_TRUE(pa && pb);
-  start("a1", "a1");
-  start("b1", "b1");
+  }
+  void start_nodes(const std::string& peer_extra) {
+    ASSERT_NO_FATAL_FAILURE(apply(node_yaml("a1", "10.1.0.11/24", {{"rack", "a"}}) +
+                                  node_yaml("b1", "10.2.0.11/24", {{"rack", "b"}}) +
+                                  bgp_config(false) + tor_peers(peer_extra) + pool() +
+                                  block(1, "a1") + block(2, "b1")));
+    auto pa = add_pod(*topo, "a1", "eth0", "pod-a", "10.244.1.1");
+    auto pb = add_pod(*topo, "b1", "eth0", "pod-b", "10.244.2.1");
+    ASSERT_TRUE(pa && pb);
+    start("a1", "a1");
+    start("b1", "b1");
+  }
+  // Each node's block in the other node's kernel via its own ToR, and the pods talk.
+  void expect_racks_reach_each_other() {
+    ASSERT_TRUE(wait_until(
+        [&] {
+          return kernel_via("b1", "10.244.1.0/26") == "10.2.0.1" &&
+                 kernel_via("a1", "10.244.2.0/26") == "10.1.0.1";
+        },
+        30s))
+        << paths("b1", "10.244.1.0/26").dump();
+    EXPECT_EQ(
+        topo->exec("pod-b", {"ping", "-c", "2", "-i", "0.2", "-W", "2", "10.244.1.1"}).exit_code,
+        0);
+  }
+};
+
+// BIRD 2 ToRs pass the other rack's route on with AS path 65002 65001 64512: our own AS, so the
+// node drops it until the BGPPeers allow it once (numAllowedLocalASNumbers: 1, applied live).
+TEST_F(TorPerRack, BirdTorsWithSharedNodeAsNeedAllowasIn) {
+  ASSERT_NO_FATAL_FAILURE(build_racks());
+  auto& tor_a = add_peer<BirdPeer>("tor-a", tor_config('a'));
+  auto& tor_b = add_peer<BirdPeer>("tor-b", tor_config('b'));
+  ASSERT_NO_FATAL_FAILURE(start_nodes(""));
   ASSERT_TRUE(tor_a.wait_established("10.1.0.11"));
   ASSERT_TRUE(tor_b.wait_established("10.2.0.11"));
   ASSERT_TRUE(tor_b.wait_established("10.9.0.1"));
@@ -385,25 +463,53 @@ TEST_F(RouteReflectionInterop, TorPerRackWithSharedNodeAs) {
   EXPECT_EQ(kernel_via("b1", "10.244.1.0/26"), "");
   EXPECT_NE(topo->exec("pod-b", {"ping", "-c", "1", "-W", "1", "10.244.1.1"}).exit_code, 0);
 
-  // Allowed once: learned, in the kernel via the rack's ToR, and the pods talk.
+  // Allowed once: learned, in the kernel via the rack's ToR, and the pods talk. The sessions
+  // stay up: allowas-in only changes what is accepted.
   ASSERT_NO_FATAL_FAILURE(apply(tor_peers("  numAllowedLocalASNumbers: 1\n")));
-  ASSERT_TRUE(wait_until(
-      [&] {
-        return kernel_via("b1", "10.244.1.0/26") == "10.2.0.1" &&
-               kernel_via("a1", "10.244.2.0/26") == "10.1.0.1";
-      },
-      30s))
-      << paths("b1", "10.244.1.0/26").dump();
+  ASSERT_NO_FATAL_FAILURE(expect_racks_reach_each_other());
   auto p = paths("b1", "10.244.1.0/26");
   ASSERT_EQ(p.size(), 1u);
   EXPECT_EQ(p[0]["attributes"].value("asPath", ""), "65002 65001 64512") << p.dump();
-  EXPECT_EQ(
-      topo->exec("pod-b", {"ping", "-c", "2", "-i", "0.2", "-W", "2", "10.244.1.1"}).exit_code, 0);
+  for (const auto& n : tor_b.notifications())
+    EXPECT_FALSE(n.code == 6 && n.subcode == 6) << "session reset: " << n.line;
 }
 
-// Graceful restart with BIRD 2 / FRR as helper: podnetd (with a static route to announce) is
-// killed with SIGKILL and started again; the peer never loses the route (polled every 100 ms
-// from before the kill until podnetd's restart is done).
+// gobgpd ToRs, one per rack. gobgpd checks AS loops on the sending side too: it never sends a
+// neighbour a path that holds the neighbour's AS, so its adj-out to b1 stays empty while its RIB
+// holds a1's block with path 65001 64512, and allowas-in on the node (configured from the start
+// here) cannot help. With as-override towards their nodes (replace-peer-as) the ToRs replace
+// 64512 in the path by their own AS, and the node takes the route as it is.
+TEST_F(TorPerRack, GobgpTorsWithSharedNodeAsNeedAsOverride) {
+  ASSERT_NO_FATAL_FAILURE(build_racks());
+  auto* tor_a = &add_peer<GobgpPeer>("tor-a", tor_config('a'));
+  auto* tor_b = &add_peer<GobgpPeer>("tor-b", tor_config('b'));
+  ASSERT_NO_FATAL_FAILURE(start_nodes("  numAllowedLocalASNumbers: 1\n"));
+  ASSERT_TRUE(tor_b->wait_established("10.2.0.11"));
+  ASSERT_TRUE(tor_b->wait_established("10.9.0.1"));
+  ASSERT_TRUE(tor_b->wait_route("10.244.1.0/26"));
+  EXPECT_EQ(tor_b->best_route("10.244.1.0/26")->as_path, (std::vector<uint32_t>{65001, 64512}));
+  // The rack works (b1's block reached tor-a), a1's block does not reach b1.
+  ASSERT_TRUE(tor_a->wait_route("10.244.2.0/26"));
+  std::this_thread::sleep_for(2s);
+  auto adj_out = tor_b->cli({"neighbor", "10.2.0.11", "adj-out", "-j"});
+  EXPECT_EQ(adj_out.out.find("10.244.1.0/26"), std::string::npos) << adj_out.out;
+  EXPECT_TRUE(sources("b1", "10.244.1.0/26").empty()) << paths("b1", "10.244.1.0/26").dump();
+
+  // The ToRs restarted with as-override towards their nodes.
+  auto override_as = [](NeighborConfig& n) { n.as_override = true; };
+  tor_a = &add_peer<GobgpPeer>("tor-a", tor_config('a', override_as));
+  tor_b = &add_peer<GobgpPeer>("tor-b", tor_config('b', override_as));
+  ASSERT_NO_FATAL_FAILURE(expect_racks_reach_each_other());
+  auto p = paths("b1", "10.244.1.0/26");
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0]["attributes"].value("asPath", ""), "65002 65001 65002") << p.dump();
+  EXPECT_EQ(p[0]["attributes"].value("nextHop", ""), "10.2.0.1") << p.dump();
+}
+
+// Graceful restart with BIRD 2 / FRR, both roles. As helpers: podnetd (with a static route to
+// announce) is killed with SIGKILL and started again; the peer never loses the route (polled
+// every 100 ms from before the kill until podnetd's restart is done). As restarting speakers:
+// podnetd_helps().
 class GracefulRestartHelpers : public RouteReflectionInterop {
  protected:
   void run(BgpPeer& peer) {
@@ -435,6 +541,39 @@ class GracefulRestartHelpers : public RouteReflectionInterop {
     EXPECT_EQ(misses.load(), 0);
     EXPECT_TRUE(peer.best_route("10.62.0.0/24"));
   }
+  // podnetd as the helper (RFC 4724 4.2) while the peer restarts: the peer (AS 65002, restart
+  // time 30 s) announces 10.63.0.0/24, is killed with SIGKILL and started again as a restarting
+  // speaker (R and F bits). podnetd keeps the route, stale, in its RIB and kernel from the kill
+  // until the peer's End-of-RIB: no kernel route deleted, not even replaced.
+  template <class P>
+  void podnetd_helps(P& peer) {
+    ASSERT_NO_FATAL_FAILURE(apply(node_yaml("n1", "10.0.0.1/24") + bgp_config(false) +
+                                  bgp_peer("peer", "  peerIP: 10.0.0.2\n  asNumber: 65002\n")));
+    start("n1", "pn");
+    ASSERT_TRUE(peer.announce({"10.63.0.0/24", "", {}, std::nullopt, std::nullopt}));
+    ASSERT_TRUE(wait_until([&] { return kernel_via("pn", "10.63.0.0/24") == "10.0.0.2"; }, 30s));
+    Process monitor({"ip", "-n", topo->ns("pn"), "monitor", "route"});
+    std::this_thread::sleep_for(300ms);
+    peer.kill9();
+    ASSERT_TRUE(wait_until([&] { return !established("n1", "Global_10_0_0_2"); }, 15s));
+    std::this_thread::sleep_for(1s);
+    EXPECT_EQ(kernel_via("pn", "10.63.0.0/24"), "10.0.0.2");
+    EXPECT_EQ(paths("n1", "10.63.0.0/24").size(), 1u);
+    peer.set_restarting(true);
+    ASSERT_TRUE(peer.start());
+    ASSERT_TRUE(wait_until([&] { return established("n1", "Global_10_0_0_2"); }, 30s));
+    EXPECT_TRUE(peer.wait_established("10.0.0.1"));
+    EXPECT_TRUE(peer.wait_route("10.63.0.0/24"));
+    for (const auto& p : show("n1", {"peers"})["peers"])
+      EXPECT_NE(p.dump().find("\"graceful-restart\""), std::string::npos) << p.dump();
+    std::this_thread::sleep_for(2s);
+    EXPECT_EQ(paths("n1", "10.63.0.0/24").size(), 1u);
+    EXPECT_EQ(kernel_via("pn", "10.63.0.0/24"), "10.0.0.2");
+    monitor.stop(SIGTERM, 2s);
+    EXPECT_EQ(monitor.out().find("10.63.0.0/24"), std::string::npos) << monitor.out();
+    const std::string log = daemons.at("n1").err();
+    EXPECT_NE(log.find("keeping 1 routes as stale"), std::string::npos) << log;
+  }
 };
 
 TEST_F(GracefulRestartHelpers, BirdKeepsPodnetdRoutesAcrossSigkill) {
@@ -451,36 +590,18 @@ TEST_F(GracefulRestartHelpers, FrrKeepsPodnetdRoutesAcrossSigkill) {
   ASSERT_NO_FATAL_FAILURE(run(frr));
 }
 
-// podnetd as the helper: BIRD 2 killed with SIGKILL and started again with graceful restart
-// recovery (bird -R). podnetd keeps BIRD's route in its RIB and kernel throughout: no kernel
-// route deleted from the kill until BIRD's End-of-RIB.
 TEST_F(GracefulRestartHelpers, PodnetdKeepsBirdRoutesAcrossGracefulRestart) {
   ASSERT_NO_FATAL_FAILURE(lan({"pn", "peer"}));
   auto& bird = add_peer<BirdPeer>(
       "peer", peer_config(65002, "10.0.0.2", {neighbor("10.0.0.1", kAs, 30)}, false));
-  ASSERT_NO_FATAL_FAILURE(apply(node_yaml("n1", "10.0.0.1/24") + bgp_config(false) +
-                                bgp_peer("peer", "  peerIP: 10.0.0.2\n  asNumber: 65002\n")));
-  start("n1", "pn");
-  ASSERT_TRUE(bird.announce({"10.63.0.0/24", "", {}, std::nullopt, std::nullopt}));
-  ASSERT_TRUE(wait_until([&] { return kernel_via("pn", "10.63.0.0/24") == "10.0.0.2"; }, 30s));
-  Process monitor({"ip", "-n", topo->ns("pn"), "monitor", "route"});
-  std::this_thread::sleep_for(300ms);
-  bird.kill9();
-  ASSERT_TRUE(wait_until([&] { return !established("n1", "Global_10_0_0_2"); }, 15s));
-  std::this_thread::sleep_for(1s);
-  EXPECT_EQ(kernel_via("pn", "10.63.0.0/24"), "10.0.0.2");
-  bird.set_restarting(true);
-  ASSERT_TRUE(bird.start());
-  ASSERT_TRUE(wait_until([&] { return established("n1", "Global_10_0_0_2"); }, 30s));
-  // Re-learned over the new session: podnetd logs the end of the peer's restart.
-  EXPECT_TRUE(bird.wait_established("10.0.0.1"));
-  EXPECT_TRUE(bird.wait_route("10.63.0.0/24"));
-  EXPECT_EQ(paths("n1", "10.63.0.0/24").size(), 1u);
-  std::this_thread::sleep_for(2s);
-  EXPECT_EQ(kernel_via("pn", "10.63.0.0/24"), "10.0.0.2");
-  monitor.stop(SIGTERM, 2s);
-  EXPECT_EQ(monitor.out().find("Deleted 10.63.0.0/24"), std::string::npos) << monitor.out();
-  EXPECT_NE(daemons.at("n1").err().find("graceful restart"), std::string::npos);
+  ASSERT_NO_FATAL_FAILURE(podnetd_helps(bird));  // bird -R
+}
+
+TEST_F(GracefulRestartHelpers, PodnetdKeepsFrrRoutesAcrossGracefulRestart) {
+  ASSERT_NO_FATAL_FAILURE(lan({"pn", "peer"}));
+  auto& frr = add_peer<FrrPeer>(
+      "peer", peer_config(65002, "10.0.0.2", {neighbor("10.0.0.1", kAs, 30)}, false));
+  ASSERT_NO_FATAL_FAILURE(podnetd_helps(frr));  // bgpd -K, preserve-fw-state
 }
 
 }  // namespace

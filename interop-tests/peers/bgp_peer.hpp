@@ -29,6 +29,10 @@ struct NeighborConfig {
   bool ipv4 = true;          // address families negotiated (MP-BGP)
   bool ipv6 = false;
   bool route_reflector_client = false;  // iBGP only: reflect routes to this neighbour
+  // eBGP, gobgpd and FRR only: the neighbour's AS in paths sent to it becomes ours (gobgpd
+  // replace-peer-as, FRR as-override), so that neighbours sharing one AS in several places
+  // (Calico racks) accept each other's routes without allowas-in.
+  bool as_override = false;
   // Graceful restart (RFC 4724): -1 the daemon's default (BIRD 2: "aware", advertising the
   // capability; gobgpd: off), 0 off, N > 0 on with restart time N seconds.
   int graceful_restart_time = -1;

@@ -25,6 +25,22 @@ const char* afi(Family f) {
   return f == Family::ipv4 ? "ipv4" : "ipv6";
 }
 
+// The route-map that sets an announced route's attributes (`set` lines, no header).
+std::vector<std::string> route_map_sets(const Route& r) {
+  std::vector<std::string> sets;
+  if (!r.next_hop.empty())
+    sets.push_back(family_of(r.prefix) == Family::ipv4 ? "set ip next-hop " + r.next_hop
+                                                       : "set ipv6 next-hop global " + r.next_hop);
+  if (r.med) sets.push_back(fmt::format("set metric {}", *r.med));
+  if (r.local_pref) sets.push_back(fmt::format("set local-preference {}", *r.local_pref));
+  if (!r.communities.empty()) {
+    std::string cs = "set community";
+    for (const auto& c : r.communities) cs += " " + c;
+    sets.push_back(cs);
+  }
+  return sets;
+}
+
 }  // namespace
 
 FrrPeer::FrrPeer(std::string netns, PeerConfig config)
@@ -42,10 +58,25 @@ std::string FrrPeer::config_text() const {
     f << "bgp as-path access-list podnet-local seq 5 permit ^$\n";
     f << "route-map podnet-out permit 10\n match as-path podnet-local\nexit\n!\n";
   }
+  // What announce() added, so that a restarted bgpd originates it from the start.
+  for (const auto& [prefix, r] : announced_) {
+    f << "route-map podnet-rt-" << route_maps_.at(prefix) << " permit 10\n";
+    for (const auto& set : route_map_sets(r)) f << " " << set << "\n";
+    f << "exit\n!\n";
+  }
   f << "router bgp " << c.local_as << "\n";
   f << " bgp router-id " << c.router_id << "\n";
   f << " no bgp ebgp-requires-policy\n no bgp network import-check\n";
   f << " no bgp default ipv4-unicast\n bgp log-neighbor-changes\n";
+  // Graceful restart (RFC 4724) as a restarting speaker too, not only FRR's default helper
+  // mode: the restart time is the longest a neighbour asks for, and the Forwarding State bit
+  // is set (preserve-fw-state) as if a zebra had kept the routes.
+  int restart_time = 0;
+  for (const auto& n : c.neighbors) restart_time = std::max(restart_time, n.graceful_restart_time);
+  if (restart_time > 0) {
+    f << " bgp graceful-restart\n bgp graceful-restart restart-time " << restart_time << "\n";
+    f << " bgp graceful-restart preserve-fw-state\n";
+  }
   for (const auto& n : c.neighbors) {
     const std::string& a = n.address;
     f << " neighbor " << a << " remote-as " << n.remote_as << "\n";
@@ -60,6 +91,7 @@ std::string FrrPeer::config_text() const {
     if (n.multihop_ttl > 0) f << " neighbor " << a << " ebgp-multihop " << n.multihop_ttl << "\n";
     if (!n.local_address.empty())
       f << " neighbor " << a << " update-source " << n.local_address << "\n";
+    if (n.graceful_restart_time == 0) f << " neighbor " << a << " graceful-restart-disable\n";
   }
   for (Family fam : {Family::ipv4, Family::ipv6}) {
     f << " address-family " << afi(fam) << " unicast\n";
@@ -68,7 +100,12 @@ std::string FrrPeer::config_text() const {
       f << "  neighbor " << n.address << " activate\n";
       if (n.route_reflector_client && n.remote_as == c.local_as)
         f << "  neighbor " << n.address << " route-reflector-client\n";
+      if (n.as_override) f << "  neighbor " << n.address << " as-override\n";
       if (!c.export_learned) f << "  neighbor " << n.address << " route-map podnet-out out\n";
+    }
+    for (const auto& [prefix, r] : announced_) {
+      if (family_of(prefix) == fam)
+        f << "  network " << prefix << " route-map podnet-rt-" << route_maps_.at(prefix) << "\n";
     }
     f << " exit-address-family\n";
   }
@@ -144,21 +181,14 @@ Status FrrPeer::announce(const Route& r) {
   if (inserted) ++next_route_map_;
   std::string rm = fmt::format("podnet-rt-{}", it->second);
   std::vector<std::string> cmds = {"no route-map " + rm, "route-map " + rm + " permit 10"};
-  if (!r.next_hop.empty())
-    cmds.push_back(fam == Family::ipv4 ? "set ip next-hop " + r.next_hop
-                                       : "set ipv6 next-hop global " + r.next_hop);
-  if (r.med) cmds.push_back(fmt::format("set metric {}", *r.med));
-  if (r.local_pref) cmds.push_back(fmt::format("set local-preference {}", *r.local_pref));
-  if (!r.communities.empty()) {
-    std::string cs = "set community";
-    for (const auto& c : r.communities) cs += " " + c;
-    cmds.push_back(cs);
-  }
+  for (auto& set : route_map_sets(r)) cmds.push_back(std::move(set));
   cmds.push_back("exit");
   cmds.push_back(fmt::format("router bgp {}", config_.local_as));
   cmds.push_back(fmt::format("address-family {} unicast", afi(fam)));
   cmds.push_back(fmt::format("network {} route-map {}", r.prefix, rm));
-  return configure(cmds);
+  Status st = configure(cmds);
+  if (st) announced_[r.prefix] = r;
+  return st;
 }
 
 Status FrrPeer::withdraw(const std::string& prefix) {
@@ -167,6 +197,7 @@ Status FrrPeer::withdraw(const std::string& prefix) {
     return make_error(Errc::not_found, "frr does not announce " + prefix);
   std::string rm = fmt::format("podnet-rt-{}", it->second);
   route_maps_.erase(it);
+  announced_.erase(prefix);
   auto s = configure({fmt::format("router bgp {}", config_.local_as),
                       fmt::format("address-family {} unicast", afi(family_of(prefix))),
                       fmt::format("no network {} route-map {}", prefix, rm)});

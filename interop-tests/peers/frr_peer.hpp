@@ -32,6 +32,13 @@ class FrrPeer : public BgpPeer {
   std::string log() const override;
   std::vector<LoggedNotification> notifications() const override;
 
+  // Graceful restart is configured when a neighbour has graceful_restart_time > 0 (bgp
+  // graceful-restart, its restart time, preserve-fw-state); 0 disables it for that neighbour,
+  // -1 leaves FRR's default (helper only). Every start is then a graceful restart: bgpd (8.4
+  // has no restart flag) sets the Restart State bit in its OPENs during its startup period, and
+  // the Forwarding State bit. So this has nothing to change; it is here for the tests that
+  // restart BIRD, gobgpd and FRR alike.
+  void set_restarting(bool) {}
   std::string config_text() const;
   // Runs vtysh with one -c per command.
   harness::CommandResult vtysh(const std::vector<std::string>& commands) const;
@@ -41,7 +48,8 @@ class FrrPeer : public BgpPeer {
 
   harness::TempDir dir_{"podnet-frr"};
   harness::Process proc_;
-  std::map<std::string, int> route_maps_;  // announced prefix -> route-map number
+  std::map<std::string, int> route_maps_;   // announced prefix -> route-map number
+  std::map<std::string, Route> announced_;  // in the config a restart starts from
   int next_route_map_ = 1;
 };
 

@@ -70,6 +70,7 @@ std::string GobgpPeer::config_text() const {
       y << "    ebgp-multihop:\n      config:\n        enabled: true\n        multihop-ttl: "
         << n.multihop_ttl << "\n";
     }
+    if (n.as_override) y << "    as-path-options:\n      config:\n        replace-peer-as: true\n";
     if (n.route_reflector_client) {
       y << "    route-reflector:\n      config:\n        route-reflector-client: true\n"
         << "        route-reflector-cluster-id: " << c.router_id << "\n";
