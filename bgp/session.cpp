@@ -510,10 +510,13 @@ Session::Session(asio::io_context& io, SessionParams params, SessionObserver& ob
   c.four_octet_as = params_.local_as;
   c.route_refresh = true;
   c.enhanced_route_refresh = true;  // RFC 7313: BoRR/EoRR around re-advertisements
-  // ADD-PATH on every family the session carries, in the modes the peer config allows.
+  // ADD-PATH on every family the session carries, in the modes the peer config allows; send
+  // on every iBGP session too (Calico's BIRD has `add paths on` there: a reflector's clients
+  // and mesh peers learn every ECMP path, not only the best).
+  const bool send = p.add_path_send || params_.local_as == p.peer_as;
   const uint8_t add_path =
       static_cast<uint8_t>((p.add_path_receive ? static_cast<uint8_t>(AddPathMode::receive) : 0) |
-                           (p.add_path_send ? static_cast<uint8_t>(AddPathMode::send) : 0));
+                           (send ? static_cast<uint8_t>(AddPathMode::send) : 0));
   if (add_path != 0) {
     for (const AfiSafi& f : c.multiprotocol)
       c.add_path.push_back({f, static_cast<AddPathMode>(add_path)});

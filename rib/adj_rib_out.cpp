@@ -1,37 +1,69 @@
 #include "rib/adj_rib_out.hpp"
 
+#include <algorithm>
+
 namespace podnet::rib {
 
 std::size_t UpdateBatch::prefix_count() const {
-  std::size_t n = withdraw.size();
+  std::size_t n = withdraw.size() + withdraw_paths.size();
   for (const auto& [attrs, prefixes] : announce) n += prefixes.size();
+  for (const auto& [attrs, paths] : announce_paths) n += paths.size();
   return n;
 }
 
-GroupId AdjRibOut::join(PeerId peer, const std::string& key, ExportFn fn) {
+AdjRibOut::Group& AdjRibOut::new_group(const std::string& key, ExportFn fn, bool add_path) {
+  auto g = std::make_unique<Group>();
+  g->id = next_group_++;
+  g->key = key;
+  g->fn = std::move(fn);
+  g->add_path = add_path;
+  Group& ref = *g;
+  by_key_.emplace(key, g->id);
+  groups_.emplace(g->id, std::move(g));
+  return ref;
+}
+
+GroupId AdjRibOut::join(PeerId peer, const std::string& key, ExportFn fn, bool add_path) {
   leave(peer);
   Member m;
   if (auto it = by_key_.find(key); it != by_key_.end()) {
     m.group = it->second;
     m.dumping = true;  // the group's table so far reaches this peer only through a dump
   } else {
-    auto g = std::make_unique<Group>();
-    g->id = next_group_++;
-    g->key = key;
-    g->fn = std::move(fn);
-    m.group = g->id;  // a new group's build queues the whole table for its members
-    by_key_.emplace(key, g->id);
-    groups_.emplace(g->id, std::move(g));
+    // A new group's build queues the whole table for its members.
+    m.group = new_group(key, std::move(fn), add_path).id;
   }
   groups_.at(m.group)->members.insert(peer);
   members_[peer] = m;
   return m.group;
 }
 
+std::set<PathNlri> AdjRibOut::sent_paths(const Group& g) {
+  // What was sent: the current paths, except for pending prefixes, whose paths as sent are
+  // their paths_before (none if the prefix is new).
+  std::set<PathNlri> out;
+  for (const auto& [p, paths] : g.paths) {
+    if (g.pending.count(p)) continue;
+    for (const auto& x : paths) out.insert({p, x.id});
+  }
+  for (const auto& [p, paths] : g.paths_before) {
+    for (const auto& x : paths) out.insert({p, x.id});
+  }
+  return out;
+}
+
 GroupId AdjRibOut::regroup(PeerId peer, const std::string& key, ExportFn fn) {
   auto mit = members_.find(peer);
   if (mit == members_.end()) return join(peer, key, std::move(fn));
   if (const Group& old = *groups_.at(mit->second.group); old.key == key) return old.id;
+  if (const Group& old = *groups_.at(mit->second.group); old.add_path) {
+    // The whole new table, then withdrawals of what the peer has beyond it.
+    std::set<PathNlri> prior = sent_paths(old);
+    prior.insert(mit->second.prior_paths.begin(), mit->second.prior_paths.end());
+    const GroupId id = join(peer, key, std::move(fn), true);
+    members_[peer].prior_paths = std::move(prior);
+    return id;
+  }
   // What the peer has: the old group's table minus the changes still queued for it (their
   // value before the change is what was sent). A peer whose dump was unfinished may lack some.
   Member before = mit->second;
@@ -62,18 +94,13 @@ GroupId AdjRibOut::regroup(PeerId peer, const std::string& key, ExportFn fn) {
     m.full = full;
     m.prior = std::move(prior);
   } else {
-    auto g = std::make_unique<Group>();
-    g->id = next_group_++;
-    g->key = key;
-    g->fn = std::move(fn);
-    g->seeded = true;
-    g->adv = std::move(prior);  // the build queues only what changes against it
-    m.group = g->id;
+    Group& g = new_group(key, std::move(fn), false);
+    g.seeded = true;
+    g.adv = std::move(prior);  // the build queues only what changes against it
+    m.group = g.id;
     m.dumping = full;  // an unfinished dump restarts in full once the group is built
     m.diff = full;
     m.full = full;
-    by_key_.emplace(key, g->id);
-    groups_.emplace(g->id, std::move(g));
   }
   groups_.at(m.group)->members.insert(peer);
   members_[peer] = std::move(m);
@@ -122,16 +149,74 @@ void AdjRibOut::export_prefix(Group& g, const Prefix& p, const Candidate* best) 
   set_advertised(g, p, std::move(desired));
 }
 
+void AdjRibOut::export_paths(Group& g, const Prefix& p, const LocEntry* e) {
+  OutPaths want;
+  if (e != nullptr) {
+    for (const Candidate& c : e->paths) {
+      if (!c.best && !c.multipath) continue;
+      std::optional<PathAttributes> out =
+          g.fn(g.key, p, ExportCandidate{*c.source, c.path_id, c.attrs});
+      if (out) want.push_back({c.source->id, c.path_id, 0, store_.intern(std::move(*out))});
+    }
+  }
+  auto cit = g.paths.find(p);
+  const OutPaths none;
+  const OutPaths& cur = cit == g.paths.end() ? none : cit->second;
+  // A path keeps its id while it stays; a new one takes the lowest id not in use.
+  std::vector<uint32_t> used;
+  for (auto& w : want) {
+    for (const auto& c : cur) {
+      if (c.source == w.source && c.source_path == w.source_path) {
+        w.id = c.id;
+        used.push_back(c.id);
+      }
+    }
+  }
+  uint32_t next = 1;
+  for (auto& w : want) {
+    if (w.id != 0) continue;
+    while (std::find(used.begin(), used.end(), next) != used.end()) ++next;
+    w.id = next;
+    used.push_back(next);
+  }
+  if (want == cur) return;
+  auto [bit, fresh] = g.paths_before.try_emplace(p, cur);
+  if (!fresh && bit->second == want) {  // back to what was sent
+    g.paths_before.erase(bit);
+    g.pending.erase(p);
+  } else {
+    g.pending.try_emplace(p, AttrRef());  // a marker: take_updates() reads the paths
+  }
+  if (want.empty()) {
+    g.adv.erase(p);
+    if (cit != g.paths.end()) g.paths.erase(cit);
+  } else {
+    g.adv[p] = want.front().attrs;
+    g.paths[p] = std::move(want);
+  }
+}
+
 void AdjRibOut::on_best_changes(std::span<const BestChange> changes) {
   if (groups_.empty()) return;
   for (const auto& ch : changes) {
-    // Only the best path is exported; a change confined to the other ECMP members is not.
+    // A group without ADD-PATH exports the best path only: a change confined to the other
+    // ECMP members is not exported there.
     bool best_same =
         !ch.before.empty() && !ch.after.empty() && ch.before.front() == ch.after.front();
-    if (best_same) continue;
-    const LocEntry* e = loc_.find(ch.prefix);
-    const Candidate* best = e != nullptr ? e->best() : nullptr;
-    for (auto& [id, g] : groups_) export_prefix(*g, ch.prefix, best);
+    const LocEntry* e = nullptr;
+    bool looked_up = false;
+    for (auto& [id, g] : groups_) {
+      if (best_same && !g->add_path) continue;
+      if (!looked_up) {
+        e = loc_.find(ch.prefix);
+        looked_up = true;
+      }
+      if (g->add_path) {
+        export_paths(*g, ch.prefix, e);
+      } else {
+        export_prefix(*g, ch.prefix, e != nullptr ? e->best() : nullptr);
+      }
+    }
   }
 }
 
@@ -141,7 +226,11 @@ bool AdjRibOut::advance(std::size_t budget) {
     if (!g->building) continue;
     auto it = g->built_up_to ? entries.upper_bound(*g->built_up_to) : entries.begin();
     for (; budget > 0 && it != entries.end(); ++it, --budget) {
-      export_prefix(*g, it->first, it->second.best());
+      if (g->add_path) {
+        export_paths(*g, it->first, &it->second);
+      } else {
+        export_prefix(*g, it->first, it->second.best());
+      }
       g->built_up_to = it->first;
     }
     if (it == entries.end()) {
@@ -183,6 +272,18 @@ UpdateBatch AdjRibOut::take_updates(GroupId id, std::size_t max_prefixes) {
   Group& g = *git->second;
   std::size_t n = 0;
   auto it = g.pending.begin();
+  if (g.add_path) {
+    const OutPaths none;
+    for (; it != g.pending.end() && (max_prefixes == 0 || n < max_prefixes); ++n) {
+      auto before = g.paths_before.find(it->first);
+      auto now = g.paths.find(it->first);
+      pack_paths(b, it->first, before == g.paths_before.end() ? none : before->second,
+                 now == g.paths.end() ? none : now->second);
+      if (before != g.paths_before.end()) g.paths_before.erase(before);
+      it = g.pending.erase(it);
+    }
+    return b;
+  }
   while (it != g.pending.end() && (max_prefixes == 0 || n < max_prefixes)) {
     auto a = g.adv.find(it->first);
     pack(b, it->first, a == g.adv.end() ? nullptr : &a->second);
@@ -200,12 +301,53 @@ std::vector<GroupId> AdjRibOut::groups_with_updates() const {
   return out;
 }
 
+void AdjRibOut::pack_paths(UpdateBatch& b, const Prefix& p, const OutPaths& before,
+                           const OutPaths& now) {
+  for (const auto& x : before) {
+    const bool stays =
+        std::any_of(now.begin(), now.end(), [&](const auto& y) { return y.id == x.id; });
+    if (!stays) b.withdraw_paths.push_back({p, x.id});
+  }
+  for (const auto& y : now) {
+    const bool same = std::any_of(before.begin(), before.end(), [&](const auto& x) {
+      return x.id == y.id && x.attrs == y.attrs;
+    });
+    if (!same) b.announce_paths[y.attrs].push_back({p, y.id});
+  }
+}
+
 UpdateBatch AdjRibOut::take_dump(PeerId peer, std::size_t max_prefixes) {
   UpdateBatch b;
   auto mit = members_.find(peer);
-  if (mit == members_.end() || !mit->second.dumping) return b;
+  if (mit == members_.end()) return b;
   Member& m = mit->second;
   const Group& g = *groups_.at(m.group);
+  if (g.add_path) {
+    std::size_t n = 0;
+    if (m.dumping) {
+      auto it = m.dumped_up_to ? g.paths.upper_bound(*m.dumped_up_to) : g.paths.begin();
+      for (; it != g.paths.end() && (max_prefixes == 0 || n < max_prefixes); ++it, ++n) {
+        pack_paths(b, it->first, {}, it->second);
+        m.dumped_up_to = it->first;
+      }
+      if (it != g.paths.end()) return b;
+      m.dumping = false;
+      m.dumped_up_to.reset();
+    }
+    // After a regroup: what the peer has that the (built) group does not advertise.
+    if (g.building) return b;
+    for (auto it = m.prior_paths.begin();
+         it != m.prior_paths.end() && (max_prefixes == 0 || n < max_prefixes); ++n) {
+      auto paths = g.paths.find(it->prefix);
+      const bool kept =
+          paths != g.paths.end() && std::any_of(paths->second.begin(), paths->second.end(),
+                                                [&](const auto& x) { return x.id == it->path_id; });
+      if (!kept) b.withdraw_paths.push_back(*it);
+      it = m.prior_paths.erase(it);
+    }
+    return b;
+  }
+  if (!m.dumping) return b;
   if (m.diff) return take_diff_dump(m, g, max_prefixes);
   // Resumes by key, so changes to the table between slices are fine: a prefix changed before
   // the cursor reaches it is dumped in its new form, one already dumped gets the change through
@@ -254,9 +396,12 @@ UpdateBatch AdjRibOut::take_diff_dump(Member& m, const Group& g, std::size_t max
 
 bool AdjRibOut::dump_pending(PeerId peer) const {
   auto it = members_.find(peer);
-  if (it == members_.end() || !it->second.dumping) return false;
+  if (it == members_.end()) return false;
+  const bool building = groups_.at(it->second.group)->building;
+  // ADD-PATH regroup: withdrawals owed once the group is built.
+  if (!it->second.dumping) return !it->second.prior_paths.empty() && !building;
   // A regrouped member's difference waits for its group's build.
-  return !(it->second.diff && groups_.at(it->second.group)->building);
+  return !(it->second.diff && building);
 }
 
 bool AdjRibOut::refresh(PeerId peer) {
@@ -270,7 +415,7 @@ bool AdjRibOut::refresh(PeerId peer) {
 
 bool AdjRibOut::in_sync(PeerId peer) const {
   auto it = members_.find(peer);
-  if (it == members_.end() || it->second.dumping) return false;
+  if (it == members_.end() || it->second.dumping || !it->second.prior_paths.empty()) return false;
   const Group& g = *groups_.at(it->second.group);
   return !g.building && g.pending.empty();
 }
@@ -301,6 +446,17 @@ const std::string* AdjRibOut::key(GroupId id) const {
 const std::map<Prefix, AttrRef>* AdjRibOut::advertised(GroupId id) const {
   auto it = groups_.find(id);
   return it == groups_.end() ? nullptr : &it->second->adv;
+}
+
+std::vector<std::pair<uint32_t, AttrRef>> AdjRibOut::advertised_paths(GroupId id,
+                                                                      const Prefix& p) const {
+  std::vector<std::pair<uint32_t, AttrRef>> out;
+  auto it = groups_.find(id);
+  if (it == groups_.end()) return out;
+  auto pit = it->second->paths.find(p);
+  if (pit == it->second->paths.end()) return out;
+  for (const auto& x : pit->second) out.emplace_back(x.id, x.attrs);
+  return out;
 }
 
 std::size_t AdjRibOut::pending_count(GroupId id) const {

@@ -27,3 +27,7 @@ podnet_test(rib_adj_rib_out_test unit
 podnet_test(rib_regroup_test unit
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/regroup_test.cpp
   LIBS podnet_rib)
+
+podnet_test(rib_add_path_out_test unit
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/add_path_out_test.cpp
+  LIBS podnet_rib)
