@@ -3,7 +3,15 @@
 // of what it received, the other side re-advertises between BoRR and EoRR, and the import
 // result flips without a session reset. Plus the RIB's BoRR/EoRR stale handling on its own.
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <thread>
+
+#include "bgp/codec.hpp"
 #include "bgp/route_filter.hpp"
 #include "bgp/tests/session_harness.hpp"
 
@@ -83,12 +91,114 @@ TEST(RouteRefresh, ChangedImportFilterAsksThePeerAndFlipsRoutesWithoutReset) {
   EXPECT_TRUE(run_until(
       p.io, [&] { return log.contains("EoRR (ipv4-unicast)"); }, 5s));
   EXPECT_TRUE(log.contains("peer Peer_127.0.0.2: import policy changed: ROUTE-REFRESH sent"));
-  EXPECT_TRUE(log.contains("peer Peer_127.0.0.1: ROUTE-REFRESH (ipv4-unicast) received"));
+  EXPECT_TRUE(log.contains("peer Peer_127.0.0.1: ROUTE-REFRESH received (ipv4-unicast)"));
   EXPECT_TRUE(log.contains("BoRR (ipv4-unicast)"));
   EXPECT_TRUE(log.contains("EoRR (ipv4-unicast): 0 routes not re-advertised removed"));
   EXPECT_FALSE(log.contains("resetting"));
   EXPECT_GE(sa->state_seconds, up_before);  // the same session, established all along
   EXPECT_EQ(p.a.rib.stale_count(1), 0u);
+}
+
+// An iBGP speaker on 127.0.0.2 without the route refresh capability, on a thread with blocking
+// sockets: it accepts one connection, exchanges OPEN / KEEPALIVE, announces its prefixes, then
+// reads (and counts ROUTE-REFRESH messages) until the connection closes.
+struct PlainPeer {
+  explicit PlainPeer(std::vector<const char*> prefixes)
+      : acceptor(io, {boost::asio::ip::make_address("127.0.0.2"), 0}) {
+    port = acceptor.local_endpoint().port();
+    thread = std::thread([this, prefixes] { run(prefixes); });
+  }
+  ~PlainPeer() {
+    // shutdown(2) wakes the thread's blocking accept / read on Linux.
+    ::shutdown(acceptor.native_handle(), SHUT_RDWR);
+    ::shutdown(sock.native_handle(), SHUT_RDWR);
+    if (thread.joinable()) thread.join();
+  }
+  bool read_message(boost::asio::ip::tcp::socket& s, std::vector<uint8_t>& m) {
+    boost::system::error_code ec;
+    m.assign(kHeaderSize, 0);
+    boost::asio::read(s, boost::asio::buffer(m), ec);
+    if (ec) return false;
+    m.resize((m[16] << 8) | m[17]);
+    if (m.size() < kHeaderSize) return false;
+    boost::asio::read(s, boost::asio::buffer(m.data() + kHeaderSize, m.size() - kHeaderSize), ec);
+    return !ec;
+  }
+  void run(std::vector<const char*> prefixes) {
+    boost::system::error_code ec;
+    auto& s = sock;
+    acceptor.accept(s, ec);
+    if (ec) return;
+    OpenMessage open;
+    open.my_as = 64512;
+    open.hold_time = 30;
+    open.bgp_identifier = testing::addr("127.0.0.2").v4_value();
+    open.capabilities.multiprotocol = {kIpv4Unicast};
+    open.capabilities.four_octet_as = 64512;
+    CodecContext ctx;
+    ctx.ebgp = false;
+    std::vector<std::vector<uint8_t>> out{*encode_open(open), encode_keepalive()};
+    rib::PathAttributes a;
+    a.origin = rib::Origin::igp;
+    a.as_path = rib::AsPath{};
+    a.next_hop = testing::addr("127.0.0.2");
+    a.local_pref = 100;
+    std::vector<Nlri> nlri;
+    for (const char* p : prefixes) nlri.push_back({pfx(p), 0});
+    auto updates = build_announcements(a, nlri, ctx);
+    if (!updates) return;
+    for (auto& m : *updates) out.push_back(std::move(m));
+    for (const auto& m : out) boost::asio::write(s, boost::asio::buffer(m), ec);
+    std::vector<uint8_t> m;
+    while (read_message(s, m)) {
+      if (m[18] == static_cast<uint8_t>(MessageType::route_refresh)) ++refreshes;
+      if (m[18] == static_cast<uint8_t>(MessageType::keepalive))
+        boost::asio::write(s, boost::asio::buffer(encode_keepalive()), ec);
+    }
+  }
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor acceptor;
+  boost::asio::ip::tcp::socket sock{io};
+  uint16_t port = 0;
+  std::atomic<int> refreshes{0};
+  std::thread thread;
+};
+
+// Without route refresh on the peer's side, podnetd keeps what it received (soft
+// reconfiguration inbound) and re-evaluates that copy: the peer is asked for nothing.
+TEST(RouteRefresh, PeerWithoutRouteRefreshIsReimportedFromTheKeptCopy) {
+  LogCapture log;
+  boost::asio::io_context io;
+  Speaker a(io, 1, 64512);
+  PlainPeer b({"10.1.0.0/24", "10.2.0.0/24"});
+  PeerConfig c;
+  c.name = "Plain";
+  c.address = testing::addr("127.0.0.2");
+  c.port = b.port;
+  c.peer_as = c.local_as = 64512;
+  c.source_address = a.address;
+  c.hold_time = 30;
+  c.route_policy = import_reject("10.2.0.0/24");
+  a.pm->set_peers({c});
+  auto has = [&](const char* p) { return !a.rib.best(pfx(p)).empty(); };
+  ASSERT_TRUE(run_until(
+      io, [&] { return has("10.1.0.0/24") && a.status("Plain")->prefixes_received == 2; }, 10s))
+      << log.text();
+  auto caps = a.status("Plain")->capabilities;
+  EXPECT_EQ(std::find(caps.begin(), caps.end(), "route-refresh"), caps.end());
+  EXPECT_FALSE(has("10.2.0.0/24"));
+
+  c.route_policy = import_reject("10.1.0.0/24");
+  a.pm->set_peers({c});
+  ASSERT_TRUE(run_until(
+      io, [&] { return has("10.2.0.0/24") && !has("10.1.0.0/24"); }, 5s));
+  EXPECT_TRUE(log.contains("peer Plain: import policy changed: 1 of 2 received routes accepted"));
+  EXPECT_EQ(a.status("Plain")->refreshes_out, 0u);
+  EXPECT_EQ(a.status("Plain")->state, "Established");
+  a.pm->stop();  // closes the connection: the peer's thread ends
+  io.restart();
+  io.poll();
+  EXPECT_EQ(b.refreshes.load(), 0);
 }
 
 // BoRR makes the peer's routes of one family stale, a re-advertised one is live again, EoRR

@@ -1,10 +1,11 @@
 // BGPFilter and prefixAdvertisements through podnetd against gobgpd and BIRD 2, changed live:
 // an export filter keeps a block from one peer and not the other, and a changed filter
 // announces / withdraws it without touching the session; an import filter (NotIn, then Equal)
-// keeps a learned prefix out of the RIB and the kernel and, changed, brings it in from the
-// routes podnetd kept (soft reconfiguration inbound: no reset, nothing asked of the peer);
-// prefixAdvertisement communities, standard and large, as the peers see them; a peer's
-// ROUTE-REFRESH (birdc reload in) answered by re-sending podnetd's Adj-RIB-Out.
+// keeps a learned prefix out of the RIB and the kernel and, changed, brings it in by asking the
+// peer for its routes again (ROUTE-REFRESH, RFC 2918; BIRD brackets its answer with BoRR /
+// EoRR, RFC 7313): no reset, no copy kept of what the peer sent; prefixAdvertisement
+// communities, standard and large, as the peers see them; a peer's ROUTE-REFRESH (birdc reload
+// in) answered by re-sending podnetd's Adj-RIB-Out between BoRR and EoRR.
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>
@@ -186,7 +187,16 @@ TEST_F(FiltersInterop, ExportFilterPerPeerAndChangedLive) {
   EXPECT_TRUE(pn.established(kBird));
 }
 
-TEST_F(FiltersInterop, ImportFilterChangedLiveFromKeptRoutes) {
+// gobgpd's count of ROUTE-REFRESH messages received from podnetd (its neighbour JSON).
+uint64_t gobgp_refreshes_received(GobgpPeer& g) {
+  auto r = g.cli({"neighbor", "10.0.0.1", "-j"});
+  auto j = nlohmann::json::parse(r.out, nullptr, false);
+  if (j.is_discarded()) return 0;
+  const auto& rx = j["state"]["messages"]["received"];
+  return rx.is_object() ? rx.value("refresh", uint64_t{0}) : 0;
+}
+
+TEST_F(FiltersInterop, ImportFilterChangedLiveByRouteRefresh) {
   ASSERT_TRUE(gobgp->announce({"10.77.1.0/24", "", {}, std::nullopt, std::nullopt}));
   ASSERT_TRUE(gobgp->announce({"10.88.0.0/24", "", {}, std::nullopt, std::nullopt}));
   ASSERT_TRUE(wait_until([&] { return pn.in_kernel("10.77.1.0/24"); }, 20s));
@@ -202,8 +212,10 @@ TEST_F(FiltersInterop, ImportFilterChangedLiveFromKeptRoutes) {
   const auto gobgp_up = gobgp->neighbor("10.0.0.1")->uptime;
   const uint64_t updates_in = pn.peer(kGobgp)["messages"].value("updatesIn", uint64_t{0});
 
-  // Equal lets 10.88.0.0/24 in, In keeps 10.77.0.0/16 out: both swap without a reset, from the
-  // routes podnetd kept; gobgpd is not asked to send anything again.
+  const uint64_t refreshes = gobgp_refreshes_received(*gobgp);
+
+  // Equal lets 10.88.0.0/24 in, In keeps 10.77.0.0/16 out: both swap without a reset. podnetd
+  // kept no copy of what gobgpd sent (gobgpd supports route refresh): it asks for it again.
   apply(filter("in",
                "  importV4:\n  - {cidr: 10.88.0.0/24, matchOperator: Equal, "
                "action: Accept}\n  - {cidr: 10.77.0.0/16, matchOperator: In, "
@@ -211,9 +223,14 @@ TEST_F(FiltersInterop, ImportFilterChangedLiveFromKeptRoutes) {
   EXPECT_TRUE(wait_until([&] { return pn.in_kernel("10.88.0.0/24"); }, 20s));
   EXPECT_TRUE(wait_until([&] { return !pn.in_kernel("10.77.1.0/24"); }, 20s));
   EXPECT_TRUE(pn.path("10.77.1.0/24", "10.0.0.2").is_null());
-  EXPECT_EQ(pn.peer(kGobgp)["messages"].value("updatesIn", uint64_t{0}), updates_in);
-  EXPECT_NE(pn.log().find("import policy changed: 1 of 2 received routes accepted"),
+  EXPECT_GT(pn.peer(kGobgp)["messages"].value("updatesIn", uint64_t{0}), updates_in);
+  EXPECT_NE(pn.log().find("peer Global_10_0_0_2: import policy changed: ROUTE-REFRESH sent "
+                          "(ipv4-unicast)"),
             std::string::npos);
+  EXPECT_EQ(gobgp_refreshes_received(*gobgp), refreshes + 1);
+  st = pn.peer(kGobgp);
+  EXPECT_EQ(st["prefixes"].value("received", 0), 2);
+  EXPECT_EQ(st["prefixes"].value("accepted", 0), 1);
   expect_no_reset(pn_up, gobgp_up);
 
   // setPriority on import: LOCAL_PREF 2147483647 - 300 on the accepted path.
@@ -226,6 +243,61 @@ TEST_F(FiltersInterop, ImportFilterChangedLiveFromKeptRoutes) {
   }));
   EXPECT_TRUE(wait_until([&] { return pn.in_kernel("10.77.1.0/24"); }, 20s));  // no rule: in
   expect_no_reset(pn_up, gobgp_up);
+}
+
+// BIRD 2 negotiates enhanced route refresh (capability 70): a filter put on its BGPPeer, then
+// changed, makes podnetd send ROUTE-REFRESH and BIRD answers between BoRR and EoRR; formerly
+// accepted routes vanish, formerly rejected ones appear, the session stays.
+TEST_F(FiltersInterop, ImportFilterOnBirdRefreshedBetweenBorrAndEorr) {
+  auto caps = pn.peer(kBird)["capabilities"];
+  EXPECT_NE(caps.dump().find("enhanced-route-refresh"), std::string::npos) << caps.dump();
+  ASSERT_TRUE(bird->announce({"10.55.1.0/24", "", {}, std::nullopt, std::nullopt}));
+  ASSERT_TRUE(bird->announce({"10.66.1.0/24", "", {}, std::nullopt, std::nullopt}));
+  ASSERT_TRUE(wait_until(
+      [&] { return pn.in_kernel("10.55.1.0/24") && pn.in_kernel("10.66.1.0/24"); }, 20s));
+  const double pn_up = uptime(kBird);
+  const auto bird_up = bird->neighbor("10.0.0.1")->uptime;
+  const std::string eorr = "peer Global_10_0_0_3: EoRR (ipv4-unicast)";
+  auto eorr_count = [&] {
+    const std::string log = pn.log();
+    std::size_t n = 0;
+    for (auto at = log.find(eorr); at != std::string::npos; at = log.find(eorr, at + 1)) ++n;
+    return n;
+  };
+
+  // BIRD brackets every re-advertisement with BoRR / EoRR, its own reloads too (a changed
+  // static route): count from here.
+  std::size_t eorrs = eorr_count();
+  apply(filter("bird-in",
+               "  importV4:\n  - {cidr: 10.55.1.0/24, matchOperator: Equal, action: Reject}\n"));
+  apply(
+      "apiVersion: projectcalico.org/v3\nkind: BGPPeer\nmetadata: {name: bird}\n"
+      "spec: {peerIP: 10.0.0.3, asNumber: 65002, filters: [bird-in]}\n");
+  EXPECT_TRUE(wait_until([&] { return !pn.in_kernel("10.55.1.0/24"); }, 20s));
+  EXPECT_TRUE(pn.in_kernel("10.66.1.0/24"));
+  EXPECT_TRUE(wait_until([&] { return eorr_count() > eorrs; }, 20s)) << pn.log();
+  eorrs = eorr_count();
+
+  // The rule moves to the other prefix: one comes back, the other goes.
+  apply(filter("bird-in",
+               "  importV4:\n  - {cidr: 10.66.1.0/24, matchOperator: Equal, action: Reject}\n"));
+  EXPECT_TRUE(wait_until([&] { return pn.in_kernel("10.55.1.0/24"); }, 20s));
+  EXPECT_TRUE(wait_until([&] { return !pn.in_kernel("10.66.1.0/24"); }, 20s));
+  EXPECT_TRUE(wait_until([&] { return eorr_count() > eorrs; }, 20s)) << pn.log();
+  const std::string log = pn.log();
+  EXPECT_NE(log.find("peer Global_10_0_0_3: import policy changed: ROUTE-REFRESH sent"),
+            std::string::npos);
+  EXPECT_NE(log.find("peer Global_10_0_0_3: BoRR (ipv4-unicast)"), std::string::npos);
+  auto st = pn.peer(kBird);
+  EXPECT_EQ(st["prefixes"].value("accepted", 0), 1);
+  EXPECT_EQ(st["prefixes"].value("received", 0), 2);
+  EXPECT_TRUE(pn.established(kBird));
+  EXPECT_GE(uptime(kBird), pn_up);
+  auto n = bird->neighbor("10.0.0.1");
+  ASSERT_TRUE(n);
+  EXPECT_TRUE(n->established);
+  EXPECT_GE(n->uptime, bird_up);
+  EXPECT_TRUE(bird->notifications().empty()) << bird->log();
 }
 
 TEST_F(FiltersInterop, PrefixAdvertisementCommunitiesAtBothPeers) {
@@ -281,7 +353,9 @@ TEST_F(FiltersInterop, PeerRouteRefreshIsAnsweredWithTheAdjRibOut) {
   auto r = bird->birdc({"reload", "in", "n0"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(wait_until([&] {
-    return pn.log().find("peer Global_10_0_0_3: ROUTE-REFRESH received") != std::string::npos;
+    return pn.log().find(
+               "peer Global_10_0_0_3: ROUTE-REFRESH received (ipv4-unicast): "
+               "re-sending what it is advertised between BoRR and EoRR") != std::string::npos;
   }));
   EXPECT_TRUE(wait_until([&] { return updates_out() > out_before; }));
   EXPECT_TRUE(bird->best_route("10.244.1.0/26").has_value());
