@@ -143,7 +143,8 @@ spec:
   EXPECT_EQ(client->cluster_id, 0xf4000001u);
   EXPECT_EQ(after.speaker.cluster_id, 0xf4000001u);
   // And a client's: its mesh peer to n1 is now the BGPPeer's, not a client.
-  const PeerConfig* to_rr = test::find(desired_bgp(test::inputs("n2", steps[1])), "Node_10_0_0_1");
+  const DesiredBgp n2 = desired_bgp(test::inputs("n2", steps[1]));
+  const PeerConfig* to_rr = test::find(n2, "Node_10_0_0_1");
   ASSERT_TRUE(to_rr);
   EXPECT_FALSE(to_rr->route_reflector_client);
 }
