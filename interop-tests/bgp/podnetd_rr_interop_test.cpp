@@ -3,8 +3,8 @@
 // CLUSTER_LIST as the clients see them), podnetd nodes as clients of a BIRD 2 reflector, two
 // podnetd reflectors with one cluster id selected by label, an eBGP ToR per rack with every node
 // in one AS (BIRD 2 ToRs with numAllowedLocalASNumbers, gobgpd ToRs with as-override), and
-// graceful restart with BIRD 2 and FRR in both roles: helping while podnetd is killed and
-// restarted, and restarting while podnetd helps.
+// graceful restart with BIRD 2 and FRR in both roles (helping while podnetd is killed and
+// restarted, and restarting while podnetd helps) and gobgpd restarting.
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -545,8 +545,9 @@ class GracefulRestartHelpers : public RouteReflectionInterop {
   // time 30 s) announces 10.63.0.0/24, is killed with SIGKILL and started again as a restarting
   // speaker (R and F bits). podnetd keeps the route, stale, in its RIB and kernel from the kill
   // until the peer's End-of-RIB: no kernel route deleted, not even replaced.
+  // `after_start`: what the peer needs once started again (gobgpd keeps no announced routes).
   template <class P>
-  void podnetd_helps(P& peer) {
+  void podnetd_helps(P& peer, const std::function<void()>& after_start = {}) {
     ASSERT_NO_FATAL_FAILURE(apply(node_yaml("n1", "10.0.0.1/24") + bgp_config(false) +
                                   bgp_peer("peer", "  peerIP: 10.0.0.2\n  asNumber: 65002\n")));
     start("n1", "pn");
@@ -561,6 +562,7 @@ class GracefulRestartHelpers : public RouteReflectionInterop {
     EXPECT_EQ(paths("n1", "10.63.0.0/24").size(), 1u);
     peer.set_restarting(true);
     ASSERT_TRUE(peer.start());
+    if (after_start) after_start();
     ASSERT_TRUE(wait_until([&] { return established("n1", "Global_10_0_0_2"); }, 30s));
     EXPECT_TRUE(peer.wait_established("10.0.0.1"));
     EXPECT_TRUE(peer.wait_route("10.63.0.0/24"));
@@ -602,6 +604,17 @@ TEST_F(GracefulRestartHelpers, PodnetdKeepsFrrRoutesAcrossGracefulRestart) {
   auto& frr = add_peer<FrrPeer>(
       "peer", peer_config(65002, "10.0.0.2", {neighbor("10.0.0.1", kAs, 30)}, false));
   ASSERT_NO_FATAL_FAILURE(podnetd_helps(frr));  // bgpd -K, preserve-fw-state
+}
+
+TEST_F(GracefulRestartHelpers, PodnetdKeepsGobgpRoutesAcrossGracefulRestart) {
+  ASSERT_NO_FATAL_FAILURE(lan({"pn", "peer"}));
+  auto& gobgp = add_peer<GobgpPeer>(
+      "peer", peer_config(65002, "10.0.0.2", {neighbor("10.0.0.1", kAs, 30)}, false));
+  // gobgpd --graceful-restart defers its updates and End-of-RIB until podnetd's End-of-RIB:
+  // the route added right after the start goes out before its End-of-RIB.
+  ASSERT_NO_FATAL_FAILURE(podnetd_helps(gobgp, [&] {
+    EXPECT_TRUE(gobgp.announce({"10.63.0.0/24", "", {}, std::nullopt, std::nullopt}));
+  }));
 }
 
 }  // namespace
