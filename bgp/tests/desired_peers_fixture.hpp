@@ -36,6 +36,17 @@ inline std::string node(const std::string& name, const std::string& v4,
          "\nspec:\n  bgp:\n    ipv4Address: " + v4 + "\n" + extra;
 }
 
+// Calico's documented reflector setup: every node peers with the nodes labelled as reflectors.
+inline constexpr const char* kPeerWithReflectors = R"(---
+apiVersion: projectcalico.org/v3
+kind: BGPPeer
+metadata:
+  name: peer-with-route-reflectors
+spec:
+  nodeSelector: all()
+  peerSelector: route-reflector == 'true'
+)";
+
 inline const PeerConfig* find(const DesiredBgp& d, const std::string& name) {
   for (const auto& p : d.peers)
     if (p.name == name) return &p;

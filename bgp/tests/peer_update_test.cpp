@@ -97,15 +97,7 @@ TEST(SessionIdentity, ChangesTheOpenOrTransportCarriesResetIt) {
 // applied, node1 labelled and given a cluster id, then the mesh off. Whatever a node keeps
 // peering with, it keeps over the same session: only names and route reflection change.
 TEST(SessionIdentity, MeshToReflectorMigrationKeepsEverySession) {
-  const std::string peering = R"(---
-apiVersion: projectcalico.org/v3
-kind: BGPPeer
-metadata:
-  name: peer-with-route-reflectors
-spec:
-  nodeSelector: all()
-  peerSelector: route-reflector == 'true'
-)";
+  const std::string peering = test::kPeerWithReflectors;
   auto nodes = [](bool reflector) {
     std::string n1 = "---\napiVersion: projectcalico.org/v3\nkind: Node\nmetadata:\n  name: n1\n";
     if (reflector) n1 += "  labels:\n    route-reflector: 'true'\n";

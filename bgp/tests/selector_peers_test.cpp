@@ -13,6 +13,7 @@ namespace {
 
 using test::find;
 using test::inputs;
+using test::kPeerWithReflectors;
 
 // A Node with labels (a YAML flow map such as "{route-reflector: 'true'}") and a BGP address;
 // `bgp_extra` continues spec.bgp.
@@ -30,17 +31,6 @@ metadata:
 spec:
   nodeToNodeMeshEnabled: false
   asNumber: 64512
-)";
-
-// Calico's documented reflector setup: every node peers with the nodes labelled as reflectors.
-constexpr const char* kPeerWithReflectors = R"(---
-apiVersion: projectcalico.org/v3
-kind: BGPPeer
-metadata:
-  name: peer-with-route-reflectors
-spec:
-  nodeSelector: all()
-  peerSelector: route-reflector == 'true'
 )";
 
 const std::string kRrCluster = std::string(kMeshOff) + kPeerWithReflectors +

@@ -138,6 +138,16 @@ class RouteReflectionInterop : public ::testing::Test {
     daemons.emplace(node, Process({harness::podnetd_path(), "--config", dir.file(node + ".yaml")},
                                   topo->ns(host)));
   }
+  // Nodes `a` and `b`, each in the host of its name, with blocks 10.244.1.0/26 and 10.244.2.0/26
+  // and a pod (pod-<node>: 10.244.1.1, 10.244.2.1), `resources` applied, podnetd started.
+  void start_two_nodes(const std::string& a, const std::string& b, const std::string& resources) {
+    ASSERT_NO_FATAL_FAILURE(apply(resources + pool() + block(1, a) + block(2, b)));
+    auto pa = add_pod(*topo, a, "eth0", "pod-" + a, "10.244.1.1");
+    auto pb = add_pod(*topo, b, "eth0", "pod-" + b, "10.244.2.1");
+    ASSERT_TRUE(pa && pb);
+    start(a, a);
+    start(b, b);
+  }
   nlohmann::json show(const std::string& node, std::vector<std::string> what) {
     what.insert(what.begin(), "show");
     what.push_back("--json");
@@ -304,15 +314,10 @@ TEST_F(RouteReflectionInterop, PodnetdClientsOfBirdReflector) {
   NeighborConfig c1 = neighbor("10.0.0.1", kAs), c2 = neighbor("10.0.0.2", kAs);
   c1.route_reflector_client = c2.route_reflector_client = true;
   add_peer<BirdPeer>("bird", peer_config(kAs, "10.0.0.3", {c1, c2}, true));
-  ASSERT_NO_FATAL_FAILURE(apply(node_yaml("n1", "10.0.0.1/24") + node_yaml("n2", "10.0.0.2/24") +
-                                bgp_config(false) +
-                                bgp_peer("rr", "  peerIP: 10.0.0.3\n  asNumber: 64512\n") + pool() +
-                                block(1, "n1") + block(2, "n2")));
-  auto p1 = add_pod(*topo, "n1", "eth0", "pod-1", "10.244.1.1");
-  auto p2 = add_pod(*topo, "n2", "eth0", "pod-2", "10.244.2.1");
-  ASSERT_TRUE(p1 && p2);
-  start("n1", "n1");
-  start("n2", "n2");
+  ASSERT_NO_FATAL_FAILURE(start_two_nodes(
+      "n1", "n2",
+      node_yaml("n1", "10.0.0.1/24") + node_yaml("n2", "10.0.0.2/24") + bgp_config(false) +
+          bgp_peer("rr", "  peerIP: 10.0.0.3\n  asNumber: 64512\n")));
   ASSERT_TRUE(wait_until(
       [&] {
         return kernel_via("n1", "10.244.2.0/26") == "10.0.0.2" &&
@@ -326,7 +331,7 @@ TEST_F(RouteReflectionInterop, PodnetdClientsOfBirdReflector) {
   EXPECT_EQ(p[0]["attributes"].value("originatorId", ""), "10.0.0.2") << p.dump();
   EXPECT_EQ(p[0]["attributes"]["clusterList"], nlohmann::json::array({"10.0.0.3"})) << p.dump();
   EXPECT_EQ(
-      topo->exec("pod-1", {"ping", "-c", "2", "-i", "0.2", "-W", "2", "10.244.2.1"}).exit_code, 0);
+      topo->exec("pod-n1", {"ping", "-c", "2", "-i", "0.2", "-W", "2", "10.244.2.1"}).exit_code, 0);
 }
 
 // The usual Calico reflector deployment: mesh off, two nodes labelled route-reflector with one
@@ -415,15 +420,10 @@ class TorPerRack : public RouteReflectionInterop {
                     "  nodeSelector: rack == 'b'\n  peerIP: 10.2.0.1\n  asNumber: 65002\n" + extra);
   }
   void start_nodes(const std::string& peer_extra) {
-    ASSERT_NO_FATAL_FAILURE(apply(node_yaml("a1", "10.1.0.11/24", {{"rack", "a"}}) +
-                                  node_yaml("b1", "10.2.0.11/24", {{"rack", "b"}}) +
-                                  bgp_config(false) + tor_peers(peer_extra) + pool() +
-                                  block(1, "a1") + block(2, "b1")));
-    auto pa = add_pod(*topo, "a1", "eth0", "pod-a", "10.244.1.1");
-    auto pb = add_pod(*topo, "b1", "eth0", "pod-b", "10.244.2.1");
-    ASSERT_TRUE(pa && pb);
-    start("a1", "a1");
-    start("b1", "b1");
+    ASSERT_NO_FATAL_FAILURE(start_two_nodes("a1", "b1",
+                                            node_yaml("a1", "10.1.0.11/24", {{"rack", "a"}}) +
+                                                node_yaml("b1", "10.2.0.11/24", {{"rack", "b"}}) +
+                                                bgp_config(false) + tor_peers(peer_extra)));
   }
   // Each node's block in the other node's kernel via its own ToR, and the pods talk.
   void expect_racks_reach_each_other() {
@@ -435,7 +435,7 @@ class TorPerRack : public RouteReflectionInterop {
         30s))
         << paths("b1", "10.244.1.0/26").dump();
     EXPECT_EQ(
-        topo->exec("pod-b", {"ping", "-c", "2", "-i", "0.2", "-W", "2", "10.244.1.1"}).exit_code,
+        topo->exec("pod-b1", {"ping", "-c", "2", "-i", "0.2", "-W", "2", "10.244.1.1"}).exit_code,
         0);
   }
 };
@@ -461,7 +461,7 @@ TEST_F(TorPerRack, BirdTorsWithSharedNodeAsNeedAllowasIn) {
   std::this_thread::sleep_for(2s);
   EXPECT_TRUE(sources("b1", "10.244.1.0/26").empty()) << paths("b1", "10.244.1.0/26").dump();
   EXPECT_EQ(kernel_via("b1", "10.244.1.0/26"), "");
-  EXPECT_NE(topo->exec("pod-b", {"ping", "-c", "1", "-W", "1", "10.244.1.1"}).exit_code, 0);
+  EXPECT_NE(topo->exec("pod-b1", {"ping", "-c", "1", "-W", "1", "10.244.1.1"}).exit_code, 0);
 
   // Allowed once: learned, in the kernel via the rack's ToR, and the pods talk. The sessions
   // stay up: allowas-in only changes what is accepted.
