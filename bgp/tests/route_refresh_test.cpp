@@ -99,12 +99,16 @@ TEST(RouteRefresh, ChangedImportFilterAsksThePeerAndFlipsRoutesWithoutReset) {
   EXPECT_EQ(p.a.rib.stale_count(1), 0u);
 }
 
-// An iBGP speaker on 127.0.0.2 without the route refresh capability, on a thread with blocking
-// sockets: it accepts one connection, exchanges OPEN / KEEPALIVE, announces its prefixes, then
-// reads (and counts ROUTE-REFRESH messages) until the connection closes.
+// An iBGP speaker on 127.0.0.2 on a thread with blocking sockets: it accepts one connection,
+// sends OPEN (route refresh and enhanced route refresh capabilities only when `refresh`) and
+// KEEPALIVE, announces its prefixes, writes the `then` messages, then reads (counting
+// ROUTE-REFRESH messages, keeping the NOTIFICATION) until the connection closes.
 struct PlainPeer {
-  explicit PlainPeer(std::vector<const char*> prefixes)
-      : acceptor(io, {boost::asio::ip::make_address("127.0.0.2"), 0}) {
+  explicit PlainPeer(std::vector<const char*> prefixes, bool refresh = false,
+                     std::vector<std::vector<uint8_t>> then = {})
+      : refresh(refresh),
+        then(std::move(then)),
+        acceptor(io, {boost::asio::ip::make_address("127.0.0.2"), 0}) {
     port = acceptor.local_endpoint().port();
     thread = std::thread([this, prefixes] { run(prefixes); });
   }
@@ -135,6 +139,7 @@ struct PlainPeer {
     open.bgp_identifier = testing::addr("127.0.0.2").v4_value();
     open.capabilities.multiprotocol = {kIpv4Unicast};
     open.capabilities.four_octet_as = 64512;
+    open.capabilities.route_refresh = open.capabilities.enhanced_route_refresh = refresh;
     CodecContext ctx;
     ctx.ebgp = false;
     std::vector<std::vector<uint8_t>> out{*encode_open(open), encode_keepalive()};
@@ -148,19 +153,25 @@ struct PlainPeer {
     auto updates = build_announcements(a, nlri, ctx);
     if (!updates) return;
     for (auto& m : *updates) out.push_back(std::move(m));
+    out.insert(out.end(), then.begin(), then.end());
     for (const auto& m : out) boost::asio::write(s, boost::asio::buffer(m), ec);
     std::vector<uint8_t> m;
     while (read_message(s, m)) {
       if (m[18] == static_cast<uint8_t>(MessageType::route_refresh)) ++refreshes;
+      if (m[18] == static_cast<uint8_t>(MessageType::notification) && m.size() >= 21)
+        notification = m[19] * 256 + m[20];
       if (m[18] == static_cast<uint8_t>(MessageType::keepalive))
         boost::asio::write(s, boost::asio::buffer(encode_keepalive()), ec);
     }
   }
+  bool refresh;
+  std::vector<std::vector<uint8_t>> then;
   boost::asio::io_context io;
   boost::asio::ip::tcp::acceptor acceptor;
   boost::asio::ip::tcp::socket sock{io};
   uint16_t port = 0;
   std::atomic<int> refreshes{0};
+  std::atomic<int> notification{0};  // code * 256 + subcode of the NOTIFICATION received
   std::thread thread;
 };
 
@@ -199,6 +210,73 @@ TEST(RouteRefresh, PeerWithoutRouteRefreshIsReimportedFromTheKeptCopy) {
   io.restart();
   io.poll();
   EXPECT_EQ(b.refreshes.load(), 0);
+}
+
+PeerConfig plain_config(const Speaker& a, const PlainPeer& b) {
+  PeerConfig c;
+  c.name = "Plain";
+  c.address = testing::addr("127.0.0.2");
+  c.port = b.port;
+  c.peer_as = c.local_as = 64512;
+  c.source_address = a.address;
+  c.hold_time = 30;
+  return c;
+}
+
+std::vector<uint8_t> announce_only(const char* prefix) {
+  rib::PathAttributes a;
+  a.origin = rib::Origin::igp;
+  a.as_path = rib::AsPath{};
+  a.next_hop = testing::addr("127.0.0.2");
+  a.local_pref = 100;
+  CodecContext ctx;
+  ctx.ebgp = false;
+  const std::vector<Nlri> nlri{{pfx(prefix), 0}};
+  return build_announcements(a, nlri, ctx)->front();
+}
+
+// RFC 7313 on the wire from a peer: an unknown subtype is ignored; between BoRR and EoRR the
+// peer re-advertises one of its two routes, and EoRR removes the other.
+TEST(RouteRefresh, EorrRemovesWhatThePeerDidNotReadvertiseUnknownSubtypeIgnored) {
+  LogCapture log;
+  boost::asio::io_context io;
+  Speaker a(io, 1, 64512);
+  PlainPeer b({"10.1.0.0/24", "10.2.0.0/24"}, true,
+              {encode_route_refresh({kIpv4Unicast, static_cast<RouteRefreshSubtype>(7)}),
+               encode_route_refresh({kIpv4Unicast, RouteRefreshSubtype::begin}),
+               announce_only("10.1.0.0/24"),
+               encode_route_refresh({kIpv4Unicast, RouteRefreshSubtype::end})});
+  a.pm->set_peers({plain_config(a, b)});
+  ASSERT_TRUE(run_until(
+      io, [&] { return log.contains("EoRR (ipv4-unicast)"); }, 10s))
+      << log.text();
+  ASSERT_TRUE(run_until(
+      io, [&] { return a.rib.best(pfx("10.2.0.0/24")).empty(); }, 5s));
+  EXPECT_FALSE(a.rib.best(pfx("10.1.0.0/24")).empty());
+  EXPECT_TRUE(log.contains("BoRR (ipv4-unicast): 2 routes stale until re-advertised"));
+  EXPECT_TRUE(log.contains("EoRR (ipv4-unicast): 1 routes not re-advertised removed"));
+  EXPECT_TRUE(log.contains("ROUTE-REFRESH with unknown subtype 7 ignored"));
+  EXPECT_EQ(a.status("Plain")->state, "Established");
+  EXPECT_EQ(a.status("Plain")->prefixes_received, 1u);
+  EXPECT_EQ(a.rib.stale_count(1), 0u);
+  a.pm->stop();
+}
+
+// RFC 7313 5: with enhanced route refresh negotiated, a ROUTE-REFRESH of bad length is answered
+// with NOTIFICATION ROUTE-REFRESH Message Error / Invalid Message Length (7/1).
+TEST(RouteRefresh, BadLengthIsRouteRefreshMessageErrorWithEnhancedRefresh) {
+  LogCapture log;
+  boost::asio::io_context io;
+  Speaker a(io, 1, 64512);
+  std::vector<uint8_t> bad = encode_route_refresh({kIpv4Unicast, RouteRefreshSubtype::begin});
+  bad.pop_back();
+  bad[17] = static_cast<uint8_t>(bad.size());
+  PlainPeer b({"10.1.0.0/24"}, true, {bad});
+  a.pm->set_peers({plain_config(a, b)});
+  EXPECT_TRUE(run_until(
+      io, [&] { return b.notification.load() == 7 * 256 + 1; }, 10s))
+      << log.text();
+  a.pm->stop();
 }
 
 // BoRR makes the peer's routes of one family stale, a re-advertised one is live again, EoRR
