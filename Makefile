@@ -4,6 +4,10 @@ JOBS ?= $(shell nproc)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 CMAKE_FLAGS ?=
+# ccache hits across clones in different directories (CI's clean clone, engineers' trees):
+# paths under the tree are hashed relative to it, and the working directory is left out.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 
 .PHONY: all deps build build-asan test test-unit test-asan lab lab-down format clean
 
