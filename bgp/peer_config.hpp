@@ -52,8 +52,9 @@ struct PeerConfig {
   uint8_t allow_local_as = 0;  // numAllowedLocalASNumbers
   // ADD-PATH (RFC 7911) for each family of the session. Calico's bgp_template has `add paths on`
   // (receive and send) on every peer; podnetd receives several paths per prefix, as BIRD does.
-  // Sending is off by default: the Adj-RIB-Out holds one path per prefix, so "send" only puts a
-  // path id on the best path.
+  // Send is offered on every iBGP session whatever this says (the session decides from the AS
+  // numbers); `add_path_send` asks for it on eBGP too. A sending group advertises the best path
+  // and its ECMP set, each with its own path id.
   bool add_path_receive = true;
   bool add_path_send = false;
   // BGPFilters and prefixAdvertisement communities: changed live, without a reset.

@@ -149,6 +149,7 @@ void print_peers(std::ostream& out, const nlohmann::json& j, const std::string& 
         "  Neighbor ID:      {}\n  Hold time:        {}\n"
         "  Routes:           {} received, {} accepted, {} advertised\n"
         "  Messages:         {} in ({} updates), {} out ({} updates)\n"
+        "  Route refresh:    {} in, {} out\n"
         "  Capabilities:     {}\n  Last error:       {}\n",
         p.value("name", "?"), p.value("address", "?"), p.value("port", 0), p.value("peerAS", 0),
         p.value("localAS", 0), p.value("origin", "?"), p.value("state", "?"),
@@ -156,7 +157,8 @@ void print_peers(std::ostream& out, const nlohmann::json& j, const std::string& 
         p.value("peerRouterId", "?"), p.value("holdTime", 0), pf.value("received", 0),
         pf.value("accepted", 0), pf.value("advertised", 0), p["messages"].value("in", 0),
         p["messages"].value("updatesIn", 0), p["messages"].value("out", 0),
-        p["messages"].value("updatesOut", 0),
+        p["messages"].value("updatesOut", 0), p["messages"].value("routeRefreshIn", 0),
+        p["messages"].value("routeRefreshOut", 0),
         fmt::format("{}", fmt::join(p.value("capabilities", std::vector<std::string>{}), " ")),
         p.value("lastError", ""));
   }

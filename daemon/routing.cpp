@@ -307,7 +307,9 @@ nlohmann::ordered_json Routing::peers_json() const {
     e["messages"] = {{"updatesIn", p.updates_in},
                      {"updatesOut", p.updates_out},
                      {"in", p.messages_in},
-                     {"out", p.messages_out}};
+                     {"out", p.messages_out},
+                     {"routeRefreshIn", p.refreshes_in},
+                     {"routeRefreshOut", p.refreshes_out}};
     e["capabilities"] = p.capabilities;
     e["lastError"] = p.last_error;
     list.push_back(std::move(e));

@@ -213,6 +213,7 @@ TEST_F(FiltersInterop, ImportFilterChangedLiveByRouteRefresh) {
   const uint64_t updates_in = pn.peer(kGobgp)["messages"].value("updatesIn", uint64_t{0});
 
   const uint64_t refreshes = gobgp_refreshes_received(*gobgp);
+  const uint64_t asked = pn.peer(kGobgp)["messages"].value("routeRefreshOut", uint64_t{0});
 
   // Equal lets 10.88.0.0/24 in, In keeps 10.77.0.0/16 out: both swap without a reset. podnetd
   // kept no copy of what gobgpd sent (gobgpd supports route refresh): it asks for it again.
@@ -229,6 +230,7 @@ TEST_F(FiltersInterop, ImportFilterChangedLiveByRouteRefresh) {
             std::string::npos);
   EXPECT_EQ(gobgp_refreshes_received(*gobgp), refreshes + 1);
   st = pn.peer(kGobgp);
+  EXPECT_EQ(st["messages"].value("routeRefreshOut", uint64_t{0}), asked + 1);  // show peers
   EXPECT_EQ(st["prefixes"].value("received", 0), 2);
   EXPECT_EQ(st["prefixes"].value("accepted", 0), 1);
   expect_no_reset(pn_up, gobgp_up);
