@@ -567,9 +567,20 @@ void Session::start_connection(bool passive) {
 void Session::schedule_restart() {
   if (!enabled_ || !conns_.empty()) return;
   // A passive session just waits for the peer again; an active one retries after
-  // ConnectRetryTime so a refusing peer is not hammered.
-  const auto delay =
-      std::chrono::seconds(params_.peer.passive ? 0 : fsm_config_.connect_retry_time);
+  // ConnectRetryTime so a refusing peer is not hammered. Deviation: while no OPEN has come back
+  // since the last one (the TCP connect itself failed: the peer's listener is not up yet, as
+  // when a cluster starts), retry after 1, 2, 4 ... s up to ConnectRetryTime, so a peer that
+  // starts listening a moment after our first try is reached in about a second, not five.
+  std::chrono::seconds delay{0};
+  if (!params_.peer.passive) {
+    delay = std::chrono::seconds(fsm_config_.connect_retry_time);
+    if (!open_seen_) {
+      const auto quick = std::chrono::seconds(1u << std::min(connect_failures_, 5u));
+      delay = std::min(delay, quick);
+      ++connect_failures_;
+    }
+  }
+  open_seen_ = false;
   restart_timer_.expires_after(delay);
   restart_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || !enabled_ || !conns_.empty()) return;
@@ -623,6 +634,8 @@ void Session::accept(tcp::socket socket) {
 }
 
 void Session::on_open(Connection& c, const OpenMessage& open) {
+  open_seen_ = true;
+  connect_failures_ = 0;
   auto self = c.shared_from_this();
   for (auto& o : conns_) {
     if (o.get() == &c) continue;

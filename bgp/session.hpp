@@ -127,6 +127,10 @@ class Session {
   bool reading_paused_ = false;
   std::string last_error_;
   bool down_with_notification_ = false;
+  // Quick reconnects (schedule_restart): an OPEN arrived since the last restart; TCP-level
+  // failures in a row since the last OPEN.
+  bool open_seen_ = false;
+  unsigned connect_failures_ = 0;
   std::chrono::steady_clock::time_point idle_since_ = std::chrono::steady_clock::now();
   SessionCounters counters_;
 };
