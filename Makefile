@@ -8,6 +8,9 @@ CMAKE_FLAGS ?=
 # paths under the tree are hashed relative to it, and the working directory is left out.
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
+# Two build trees (plain and ASan) outgrow ccache's default 5 GB: it then evicts what the next
+# clean build needs.
+export CCACHE_MAXSIZE ?= 15G
 
 .PHONY: all deps build build-asan test test-unit test-asan lab lab-down format clean
 
