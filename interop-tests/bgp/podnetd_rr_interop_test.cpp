@@ -359,7 +359,9 @@ TEST_F(RouteReflectionInterop, TwoPodnetdReflectorsWithOneClusterId) {
   EXPECT_EQ(kernel_via("c1", "10.244.4.0/26"), "10.0.0.4");
   // The reflectors peer with each other (both match the selector) but are not each other's
   // clients: no mesh session anywhere, and rr1 drops rr2's reflections (its own cluster id).
-  EXPECT_TRUE(established("rr1", "Node_10_0_0_2"));
+  // rr2 may have dialled rr1 before rr1 listened: that session comes up on the retry, which can
+  // be after the clients are in sync.
+  EXPECT_TRUE(wait_until([&] { return established("rr1", "Node_10_0_0_2"); }, 20s));
   EXPECT_EQ(sources("rr1", "10.244.4.0/26"), std::set<std::string>{"10.0.0.4"});
   for (const auto& p : show("c1", {"peers"})["peers"])
     EXPECT_NE(p.value("origin", ""), "mesh") << p.dump();
