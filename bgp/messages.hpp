@@ -35,6 +35,15 @@ struct AfiSafi {
 };
 inline constexpr AfiSafi kIpv4Unicast{1, 1};
 inline constexpr AfiSafi kIpv6Unicast{2, 1};
+// The unicast family of a RIB family, and back (nullopt: a family we do not carry).
+inline constexpr AfiSafi unicast_of(rib::Family f) {
+  return f == rib::Family::v4 ? kIpv4Unicast : kIpv6Unicast;
+}
+inline constexpr std::optional<rib::Family> rib_family_of(AfiSafi f) {
+  if (f == kIpv4Unicast) return rib::Family::v4;
+  if (f == kIpv6Unicast) return rib::Family::v6;
+  return std::nullopt;
+}
 
 // One NLRI entry: a prefix and, when ADD-PATH (RFC 7911) is in use for its family and
 // direction, its path identifier (0 otherwise).

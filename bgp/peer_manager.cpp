@@ -34,12 +34,6 @@ const char* origin_name(PeerOrigin o) {
   return "config";
 }
 
-std::optional<rib::Family> family_of(AfiSafi f) {
-  if (f == kIpv4Unicast) return rib::Family::v4;
-  if (f == kIpv6Unicast) return rib::Family::v6;
-  return std::nullopt;
-}
-
 const char* family_name(rib::Family f) {
   return f == rib::Family::v4 ? "ipv4-unicast" : "ipv6-unicast";
 }
@@ -373,7 +367,7 @@ void PeerManager::request_refresh(Peer& p) {
   std::string families;
   for (rib::Family f : {rib::Family::v4, rib::Family::v6}) {
     if (!p.session->family_negotiated(f)) continue;
-    const AfiSafi fam = f == rib::Family::v4 ? kIpv4Unicast : kIpv6Unicast;
+    const AfiSafi fam = unicast_of(f);
     p.session->send(std::make_shared<const std::vector<uint8_t>>(
                         encode_route_refresh({fam, RouteRefreshSubtype::normal})),
                     false);
@@ -419,7 +413,7 @@ void PeerManager::on_established(Session& s) {
   }
   if (rib_.stale_count(p->id) > 0) {
     for (rib::Family f : {rib::Family::v4, rib::Family::v6}) {
-      const AfiSafi fam = f == rib::Family::v4 ? kIpv4Unicast : kIpv6Unicast;
+      const AfiSafi fam = unicast_of(f);
       bool preserved = false;
       if (p->peer_gr) {
         for (const auto& g : p->peer_gr->families) {
@@ -452,7 +446,7 @@ void PeerManager::on_down(Session& s) {
   if (restart_time > 0 && !s.down_with_notification()) {
     (void)rib_.peer_down_retain(p->id);
     for (rib::Family f : {rib::Family::v4, rib::Family::v6}) {
-      const AfiSafi fam = f == rib::Family::v4 ? kIpv4Unicast : kIpv6Unicast;
+      const AfiSafi fam = unicast_of(f);
       const bool listed = std::any_of(p->peer_gr->families.begin(), p->peer_gr->families.end(),
                                       [&](const auto& g) { return g.afi_safi == fam; });
       if (!listed) (void)rib_.flush_stale(p->id, f);
@@ -583,7 +577,7 @@ void PeerManager::on_route_refresh(Session& s, AfiSafi family) {
   Peer* p = find(s);
   if (!p || !p->up) return;
   ++p->refreshes_in;
-  const std::optional<rib::Family> f = family_of(family);
+  const std::optional<rib::Family> f = rib_family_of(family);
   if (!f || !s.family_negotiated(*f)) {
     // RFC 2918 4: a family not advertised in our OPEN is ignored.
     spdlog::info("peer {}: ROUTE-REFRESH for AFI {} SAFI {} not negotiated: ignored", p->cfg.name,
@@ -606,7 +600,7 @@ void PeerManager::on_route_refresh(Session& s, AfiSafi family) {
 void PeerManager::on_refresh_bracket(Session& s, AfiSafi family, bool begin) {
   Peer* p = find(s);
   if (!p || !p->up) return;
-  const std::optional<rib::Family> f = family_of(family);
+  const std::optional<rib::Family> f = rib_family_of(family);
   if (!f) return;
   if (begin) {
     // RFC 7313 4: the peer's routes of the family are stale until re-advertised or EoRR.
@@ -733,10 +727,9 @@ bool PeerManager::pump_exports() {
     if (!p->up || p->eorr_owed.empty() || !p->session->established() || !out.in_sync(p->id))
       continue;
     for (rib::Family f : p->eorr_owed) {
-      p->session->send(
-          std::make_shared<const std::vector<uint8_t>>(encode_route_refresh(
-              {f == rib::Family::v4 ? kIpv4Unicast : kIpv6Unicast, RouteRefreshSubtype::end})),
-          true);
+      p->session->send(std::make_shared<const std::vector<uint8_t>>(
+                           encode_route_refresh({unicast_of(f), RouteRefreshSubtype::end})),
+                       true);
     }
     p->eorr_owed.clear();
   }
@@ -746,9 +739,8 @@ bool PeerManager::pump_exports() {
     p->eor_sent = true;
     for (rib::Family f : {rib::Family::v4, rib::Family::v6}) {
       if (!p->session->family_negotiated(f)) continue;
-      p->session->send(std::make_shared<const std::vector<uint8_t>>(
-                           encode_end_of_rib(f == rib::Family::v4 ? kIpv4Unicast : kIpv6Unicast)),
-                       true);
+      p->session->send(
+          std::make_shared<const std::vector<uint8_t>>(encode_end_of_rib(unicast_of(f))), true);
     }
   }
   return more;

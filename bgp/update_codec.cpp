@@ -130,10 +130,6 @@ Status check_family(const std::vector<Nlri>& v, AfiSafi f) {
   return ok_status();
 }
 
-rib::Family family_of(AfiSafi f) {
-  return f == kIpv4Unicast ? rib::Family::v4 : rib::Family::v6;
-}
-
 }  // namespace
 
 Result<std::vector<uint8_t>> encode_update(const UpdateMessage& m, const CodecContext& ctx) {
@@ -159,7 +155,8 @@ Result<std::vector<uint8_t>> encode_update(const UpdateMessage& m, const CodecCo
     }
     vw.u16(m.mp_unreach->afi_safi.afi);
     vw.u8(m.mp_unreach->afi_safi.safi);
-    const bool ap = ctx.add_path_send(family_of(m.mp_unreach->afi_safi));
+    const bool ap =
+        ctx.add_path_send(rib_family_of(m.mp_unreach->afi_safi).value_or(rib::Family::v6));
     for (const auto& n : m.mp_unreach->withdrawn) encode_nlri(vw, n, ap);
     if (v.size() > 0xFFFF)
       return make_error(Errc::invalid, "MP_UNREACH_NLRI exceeds the maximum message size");
@@ -172,7 +169,8 @@ Result<std::vector<uint8_t>> encode_update(const UpdateMessage& m, const CodecCo
     if (auto s = encode_mp_reach_prefix(m.mp_reach->afi_safi, m.attributes, v); !s) {
       return s.error();
     }
-    const bool ap = ctx.add_path_send(family_of(m.mp_reach->afi_safi));
+    const bool ap =
+        ctx.add_path_send(rib_family_of(m.mp_reach->afi_safi).value_or(rib::Family::v6));
     for (const auto& n : m.mp_reach->nlri) encode_nlri(vw, n, ap);
     if (v.size() > 0xFFFF)
       return make_error(Errc::invalid, "MP_REACH_NLRI exceeds the maximum message size");
