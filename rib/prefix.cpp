@@ -43,6 +43,15 @@ Result<Address> Address::parse(std::string_view text) {
   return make_error(Errc::invalid, "invalid IP address '" + s + "'");
 }
 
+Prefix Prefix::v4(uint32_t host_order, uint8_t length) {
+  if (length > 32) length = 32;
+  uint32_t mask = length == 0 ? 0 : ~uint32_t{0} << (32 - length);
+  Prefix p;
+  p.addr_ = Address::v4(host_order & mask);
+  p.len_ = length;
+  return p;
+}
+
 uint32_t Address::v4_value() const {
   return (uint32_t{bytes_[0]} << 24) | (uint32_t{bytes_[1]} << 16) | (uint32_t{bytes_[2]} << 8) |
          uint32_t{bytes_[3]};

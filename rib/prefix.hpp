@@ -77,6 +77,8 @@ class Prefix {
   // Clears host bits. Returns an error if length exceeds the family's maximum.
   static Result<Prefix> make(Family f, std::span<const uint8_t> bytes, uint8_t length);
   static Result<Prefix> make(const Address& a, uint8_t length);
+  // An IPv4 prefix from a host-order address; host bits are cleared, a length over 32 is 32.
+  static Prefix v4(uint32_t host_order, uint8_t length);
   // "10.0.0.0/26", "2001:db8::/122"; a bare address means a host route (/32, /128). Host bits
   // in the text are cleared ("10.0.0.1/24" -> 10.0.0.0/24).
   static Result<Prefix> parse(std::string_view text);

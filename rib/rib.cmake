@@ -35,3 +35,7 @@ podnet_test(rib_add_path_out_test unit
 podnet_test(rib_rr_client_change_test unit
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/rr_client_change_test.cpp
   LIBS podnet_rib)
+
+podnet_test(rib_prefix_table_test unit
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/prefix_table_test.cpp
+  LIBS podnet_rib)
