@@ -143,21 +143,19 @@ void AdjRibOut::export_prefix(Group& g, const Prefix& p, const Candidate* best) 
   AttrRef desired;
   if (best != nullptr) {
     std::optional<PathAttributes> out =
-        g.fn(g.key, p, ExportCandidate{*best->source, best->path_id, best->attrs});
+        g.fn(g.key, p, ExportCandidate{loc_.source_info(best->source), best->path_id, best->attrs});
     if (out) desired = store_.intern(std::move(*out));
   }
   set_advertised(g, p, std::move(desired));
 }
 
-void AdjRibOut::export_paths(Group& g, const Prefix& p, const LocEntry* e) {
+void AdjRibOut::export_paths(Group& g, const Prefix& p, std::span<const Candidate> paths) {
   OutPaths want;
-  if (e != nullptr) {
-    for (const Candidate& c : e->paths) {
-      if (!c.best && !c.multipath) continue;
-      std::optional<PathAttributes> out =
-          g.fn(g.key, p, ExportCandidate{*c.source, c.path_id, c.attrs});
-      if (out) want.push_back({c.source->id, c.path_id, 0, store_.intern(std::move(*out))});
-    }
+  for (const Candidate& c : paths) {
+    if (!c.best() && !c.multipath()) continue;
+    const PeerInfo& source = loc_.source_info(c.source);
+    std::optional<PathAttributes> out = g.fn(g.key, p, ExportCandidate{source, c.path_id, c.attrs});
+    if (out) want.push_back({source.id, c.path_id, 0, store_.intern(std::move(*out))});
   }
   auto cit = g.paths.find(p);
   const OutPaths none;
@@ -203,44 +201,45 @@ void AdjRibOut::on_best_changes(std::span<const BestChange> changes) {
     // ECMP members is not exported there.
     bool best_same =
         !ch.before.empty() && !ch.after.empty() && ch.before.front() == ch.after.front();
-    const LocEntry* e = nullptr;
+    LocRib::Slot slot = LocRib::npos;
     bool looked_up = false;
     for (auto& [id, g] : groups_) {
       if (best_same && !g->add_path) continue;
       if (!looked_up) {
-        e = loc_.find(ch.prefix);
+        slot = loc_.find(ch.prefix);
         looked_up = true;
       }
       if (g->add_path) {
-        export_paths(*g, ch.prefix, e);
+        export_paths(*g, ch.prefix,
+                     slot == LocRib::npos ? std::span<const Candidate>() : loc_.paths(slot));
       } else {
-        export_prefix(*g, ch.prefix, e != nullptr ? e->best() : nullptr);
+        export_prefix(*g, ch.prefix, slot == LocRib::npos ? nullptr : loc_.best(slot));
       }
     }
   }
 }
 
 bool AdjRibOut::advance(std::size_t budget) {
-  const auto& entries = loc_.entries();
   for (auto& [id, g] : groups_) {
     if (!g->building) continue;
-    auto it = g->built_up_to ? entries.upper_bound(*g->built_up_to) : entries.begin();
-    for (; budget > 0 && it != entries.end(); ++it, --budget) {
+    LocRib::Slot s = loc_.next(g->build_at);
+    for (; budget > 0 && s != LocRib::npos; s = loc_.next(s + 1), --budget) {
+      const Prefix p = loc_.prefix(s);
       if (g->add_path) {
-        export_paths(*g, it->first, &it->second);
+        export_paths(*g, p, loc_.paths(s));
       } else {
-        export_prefix(*g, it->first, it->second.best());
+        export_prefix(*g, p, loc_.best(s));
       }
-      g->built_up_to = it->first;
+      g->build_at = s + 1;
     }
-    if (it == entries.end()) {
+    if (s == LocRib::npos) {
       g->building = false;
-      g->built_up_to.reset();
+      g->build_at = 0;
       if (g->seeded) {
         g->seeded = false;
         std::vector<Prefix> gone;
         for (const auto& [p, a] : g->adv) {
-          if (loc_.find(p) == nullptr) gone.push_back(p);
+          if (loc_.find(p) == LocRib::npos) gone.push_back(p);
         }
         for (const auto& p : gone) set_advertised(*g, p, AttrRef());
       }

@@ -145,7 +145,9 @@ class AdjRibOut {
     std::map<Prefix, AttrRef> pending;
     std::set<PeerId> members;
     bool building = true;
-    std::optional<Prefix> built_up_to;  // last Loc-RIB prefix the build has covered
+    // The next Loc-RIB slot the build visits (slot order: a prefix added behind it comes
+    // through on_best_changes() like any change).
+    uint32_t build_at = 0;
     // Created by regroup() with `adv` seeded from what its member already has: at the end of
     // the build, seeded prefixes the Loc-RIB no longer holds are withdrawn.
     bool seeded = false;
@@ -167,7 +169,7 @@ class AdjRibOut {
 
   UpdateBatch take_diff_dump(Member& m, const Group& g, std::size_t max_prefixes);
   void export_prefix(Group& g, const Prefix& p, const Candidate* best);
-  void export_paths(Group& g, const Prefix& p, const LocEntry* e);
+  void export_paths(Group& g, const Prefix& p, std::span<const Candidate> paths);
   Group& new_group(const std::string& key, ExportFn fn, bool add_path);
   static std::set<PathNlri> sent_paths(const Group& g);
   static void pack_paths(UpdateBatch& b, const Prefix& p, const OutPaths& before,

@@ -6,77 +6,229 @@
 namespace podnet::rib {
 
 namespace {
-Candidate* find_candidate(LocEntry& e, PeerId source, uint32_t path_id) {
-  for (auto& c : e.paths) {
-    if (c.source->id == source && c.path_id == path_id) return &c;
-  }
-  return nullptr;
-}
+constexpr uint8_t kEntryBits = LocEntry::kDirty | LocEntry::kMany;
+constexpr uint8_t kPathBits = Candidate::kBest | Candidate::kMultipath;
+// Visiting a slot in a sweep costs this fraction of a unit of budget (a unit is about one
+// route's work): a peer with a few routes in a million-prefix table is swept in ~30 slices.
+constexpr std::size_t kVisitsPerUnit = 32;
 }  // namespace
 
-std::vector<RoutePath> LocRib::selected(const LocEntry& e) {
+// ---- sources ----
+
+SourceId LocRib::add_source(const PeerInfo& info) {
+  SourceId id;
+  if (!free_sources_.empty()) {
+    id = free_sources_.back();
+    free_sources_.pop_back();
+  } else if (sources_.size() < kNoSource) {
+    id = static_cast<SourceId>(sources_.size());
+    sources_.emplace_back();
+  } else {
+    return kNoSource;
+  }
+  sources_[id] = Source{&info, 0, false, true};
+  return id;
+}
+
+void LocRib::release_source(SourceId s) {
+  if (s >= sources_.size() || !sources_[s].in_use || sources_[s].count != 0) return;
+  sources_[s] = Source{};
+  free_sources_.push_back(s);
+}
+
+void LocRib::drain_source(SourceId s) {
+  Source& src = sources_[s];
+  if (src.draining) return;
+  src.draining = true;
+  draining_total_ += src.count;
+}
+
+void LocRib::count(SourceId s, int delta) {
+  Source& src = sources_[s];
+  src.count += delta;
+  if (src.draining) draining_total_ += delta;
+  path_count_ += delta;
+}
+
+// ---- entries ----
+
+std::span<const Candidate> LocRib::paths(Slot s) const {
+  const LocEntry& e = table_.value(s);
+  if ((e.one.flags & LocEntry::kMany) != 0) {
+    const auto& v = many_.find(s)->second;
+    return {v.data(), v.size()};
+  }
+  if (!e.one.attrs) return {};
+  return {&e.one, 1};
+}
+
+std::span<Candidate> LocRib::mutable_paths(Slot s) {
+  LocEntry& e = table_.value(s);
+  if ((e.one.flags & LocEntry::kMany) != 0) {
+    auto& v = many_.find(s)->second;
+    return {v.data(), v.size()};
+  }
+  if (!e.one.attrs) return {};
+  return {&e.one, 1};
+}
+
+void LocRib::add_path(Slot s, Candidate c) {
+  LocEntry& e = table_.value(s);
+  c.flags &= kPathBits;
+  count(c.source, +1);
+  if ((e.one.flags & LocEntry::kMany) != 0) {
+    many_.find(s)->second.push_back(std::move(c));
+    return;
+  }
+  if (!e.one.attrs) {
+    uint8_t entry = e.one.flags & kEntryBits;
+    e.one = std::move(c);
+    e.one.flags |= entry;
+    return;
+  }
+  // A second path: both move to the side table, the inline one keeps the entry's bits.
+  uint8_t entry = e.one.flags & kEntryBits;
+  Candidate first = std::move(e.one);
+  first.flags &= kPathBits;
+  auto& v = many_[s];
+  v.reserve(2);
+  v.push_back(std::move(first));
+  v.push_back(std::move(c));
+  e.one = Candidate{};
+  e.one.flags = entry | LocEntry::kMany;
+}
+
+void LocRib::remove_path(Slot s, std::size_t i) {
+  LocEntry& e = table_.value(s);
+  if ((e.one.flags & LocEntry::kMany) == 0) {
+    count(e.one.source, -1);
+    uint8_t entry = e.one.flags & kEntryBits;
+    e.one = Candidate{};
+    e.one.flags = entry;
+    return;
+  }
+  auto it = many_.find(s);
+  auto& v = it->second;
+  count(v[i].source, -1);
+  v.erase(v.begin() + static_cast<std::ptrdiff_t>(i));
+  if (v.size() == 1) {
+    uint8_t entry = e.one.flags & kEntryBits & ~LocEntry::kMany;
+    e.one = std::move(v.front());
+    e.one.flags = (e.one.flags & kPathBits) | entry;
+    many_.erase(it);
+  }
+}
+
+std::vector<RoutePath> LocRib::selected(Slot s) const {
   std::vector<RoutePath> out;
-  for (const auto& c : e.paths) {
-    if (!c.multipath) break;
-    out.push_back(c.route());
+  for (const auto& c : paths(s)) {
+    if (!c.multipath()) break;
+    out.push_back(route(c));
   }
   return out;
 }
 
-LocEntry& LocRib::stage(Map::iterator it) {
-  LocEntry& e = it->second;
-  if (!e.dirty) {
-    // Remember what observers were last told, before the first change of this batch.
-    e.dirty = true;
-    dirty_.push_back({it, selected(e)});
-  }
-  return e;
+void LocRib::stage(Slot s) {
+  ++version_;
+  LocEntry& e = table_.value(s);
+  if ((e.one.flags & LocEntry::kDirty) != 0) return;
+  // Remember what observers were last told, before the first change of this batch.
+  e.one.flags |= LocEntry::kDirty;
+  std::vector<RoutePath> before = selected(s);
+  bool has_before = !before.empty();
+  if (has_before) before_.emplace(s, std::move(before));
+  dirty_.push_back({s, has_before});
 }
 
-void LocRib::set(const Prefix& p, const PeerInfo& source, uint32_t path_id, AttrRef attrs) {
-  recent_.clear();
-  // One lookup: a new prefix is staged right away, so no empty entry is left behind.
-  auto [it, fresh] = entries_.try_emplace(p);
-  Candidate* c = fresh ? nullptr : find_candidate(it->second, source.id, path_id);
-  if (c != nullptr && c->attrs == attrs) return;
-  LocEntry& e = stage(it);
-  if (c != nullptr) {
-    c->attrs = std::move(attrs);
+void LocRib::set(const Prefix& p, SourceId source, uint32_t path_id, AttrRef attrs) {
+  ++version_;
+  const PeerId owner = sources_[source].info->id;
+  auto [s, fresh] = table_.insert(p);
+  if (!fresh) {
+    auto ps = mutable_paths(s);
+    for (auto& c : ps) {
+      if (c.path_id != path_id || sources_[c.source].info->id != owner) continue;
+      if (c.source != source) {
+        // The new session re-announced a stale or draining route: it is live again.
+        count(c.source, -1);
+        count(source, +1);
+        c.source = source;
+      }
+      if (c.attrs == attrs) return;
+      stage(s);
+      c.attrs = std::move(attrs);
+      return;
+    }
+  }
+  stage(s);
+  Candidate c;
+  c.attrs = std::move(attrs);
+  c.path_id = path_id;
+  c.source = source;
+  add_path(s, std::move(c));
+}
+
+bool LocRib::remove(const Prefix& p, PeerId peer, uint32_t path_id) {
+  Slot s = table_.find(p);
+  if (s == npos) return false;
+  auto ps = paths(s);
+  for (std::size_t i = 0; i < ps.size(); ++i) {
+    if (ps[i].path_id != path_id || sources_[ps[i].source].info->id != peer) continue;
+    stage(s);
+    remove_path(s, i);
+    return true;
+  }
+  return false;
+}
+
+std::size_t LocRib::sweep(std::size_t budget) {
+  std::size_t visits = 0;
+  std::size_t removed = 0;
+  const std::size_t max_visits = budget * kVisitsPerUnit;
+  while (draining_total_ > 0 && removed < budget && visits < max_visits) {
+    Slot s = table_.next(sweep_at_);
+    if (s == npos) {
+      sweep_at_ = 0;  // wrap: a source drained since the sweep passed its routes
+      s = table_.next(0);
+      if (s == npos) break;
+    }
+    sweep_at_ = s + 1;
+    ++visits;
+    auto ps = paths(s);
+    for (std::size_t i = ps.size(); i-- > 0;) {
+      if (!sources_[ps[i].source].draining) continue;
+      stage(s);
+      remove_path(s, i);
+      ++removed;
+      ps = paths(s);
+    }
+  }
+  return removed + (visits + kVisitsPerUnit - 1) / kVisitsPerUnit;
+}
+
+// ---- decisions ----
+
+void LocRib::decide_one(Slot s) {
+  LocEntry& e = table_.value(s);
+  e.one.flags &= static_cast<uint8_t>(~LocEntry::kDirty);
+  auto ps = mutable_paths(s);
+  if (ps.empty()) return;
+  if (ps.size() == 1) {
+    // The common case, with nothing to compare: skip the generic decision.
+    Candidate& c = ps[0];
+    c.reason = Reason::only_path;
+    c.flags =
+        static_cast<uint8_t>((c.flags & ~kPathBits) | Candidate::kBest | Candidate::kMultipath);
     return;
   }
-  Candidate added;
-  added.source = &source;
-  added.path_id = path_id;
-  added.attrs = std::move(attrs);
-  e.paths.push_back(std::move(added));
-  ++path_count_;
-}
-
-bool LocRib::remove(const Prefix& p, PeerId source, uint32_t path_id) {
-  recent_.clear();
-  auto it = entries_.find(p);
-  if (it == entries_.end()) return false;
-  if (find_candidate(it->second, source, path_id) == nullptr) return false;
-  LocEntry& e = stage(it);
-  auto pos = std::find_if(e.paths.begin(), e.paths.end(), [&](const Candidate& c) {
-    return c.source->id == source && c.path_id == path_id;
-  });
-  e.paths.erase(pos);
-  --path_count_;
-  return true;
-}
-
-void LocRib::decide_one(const Prefix&, LocEntry& e) {
-  e.dirty = false;
-  if (e.paths.empty()) return;
   scratch_.clear();
-  for (const auto& c : e.paths) scratch_.push_back({c.source, c.attrs.get(), c.path_id});
+  for (const auto& c : ps) scratch_.push_back({sources_[c.source].info, c.attrs.get(), c.path_id});
   Selection sel = select(scratch_, opt_);
 
-  std::vector<bool> in_group(e.paths.size(), false);
+  std::vector<bool> in_group(ps.size(), false);
   for (std::size_t i : sel.multipath) in_group[i] = true;
   std::vector<std::size_t> losers;
-  for (std::size_t i = 0; i < e.paths.size(); ++i) {
+  for (std::size_t i = 0; i < ps.size(); ++i) {
     if (!in_group[i]) losers.push_back(i);
   }
   // Losers closest to winning first: a later elimination step means a closer race.
@@ -84,60 +236,59 @@ void LocRib::decide_one(const Prefix&, LocEntry& e) {
                    [&](std::size_t a, std::size_t b) { return sel.reasons[a] > sel.reasons[b]; });
 
   std::vector<Candidate> ordered;
-  ordered.reserve(e.paths.size());
+  ordered.reserve(ps.size());
   auto take = [&](std::size_t i, bool best, bool mp) {
-    Candidate c = std::move(e.paths[i]);
+    Candidate c = std::move(ps[i]);
     c.reason = sel.reasons[i];
-    c.best = best;
-    c.multipath = mp;
+    c.flags =
+        static_cast<uint8_t>((best ? Candidate::kBest : 0) | (mp ? Candidate::kMultipath : 0));
     ordered.push_back(std::move(c));
   };
   for (std::size_t i : sel.multipath) take(i, i == sel.best, true);
   for (std::size_t i : losers) take(i, false, false);
-  e.paths = std::move(ordered);
+  std::move(ordered.begin(), ordered.end(), ps.begin());
 }
 
 bool LocRib::decide(std::size_t budget, std::vector<BestChange>& out) {
-  recent_.clear();
-  recent_pos_ = 0;
+  ++version_;
   for (std::size_t n = 0; n < budget && !dirty_.empty(); ++n) {
-    Staged s = std::move(dirty_.front());
+    Staged st = dirty_.front();
     dirty_.pop_front();
-    auto it = s.it;
-    const Prefix prefix = it->first;
-    decide_one(prefix, it->second);
-    std::vector<RoutePath> after = selected(it->second);
-    const LocEntry* kept = &it->second;
-    if (it->second.paths.empty()) {
-      entries_.erase(it);
-      kept = nullptr;
+    std::vector<RoutePath> before;
+    if (st.has_before) {
+      auto it = before_.find(st.slot);
+      before = std::move(it->second);
+      before_.erase(it);
     }
-    if (after != s.before) {
-      out.push_back({prefix, std::move(s.before), std::move(after)});
-      recent_.emplace_back(prefix, kept);
-    }
+    decide_one(st.slot);
+    std::vector<RoutePath> after = selected(st.slot);
+    const Prefix prefix = table_.prefix(st.slot);
+    if (paths(st.slot).empty()) table_.erase(st.slot);
+    if (after != before) out.push_back({prefix, std::move(before), std::move(after)});
   }
   return !dirty_.empty();
 }
 
-const LocEntry* LocRib::find_recent(const Prefix& p) const {
-  // A consumer may skip some changes (the update groups skip those whose best path stayed):
-  // look a few ahead of the cursor.
-  constexpr std::size_t kLookahead = 8;
-  for (std::size_t i = recent_pos_; i < recent_.size() && i < recent_pos_ + kLookahead; ++i) {
-    if (recent_[i].first == p) {
-      recent_pos_ = i + 1;
-      return recent_[i].second;
-    }
+// ---- listings ----
+
+std::vector<LocRib::Slot> LocRib::sorted() const {
+  std::vector<std::pair<Prefix, Slot>> keyed;
+  keyed.reserve(table_.size());
+  for (Slot s = table_.begin(); s != npos; s = table_.next(s + 1)) {
+    keyed.emplace_back(table_.prefix(s), s);
   }
-  auto it = entries_.find(p);
-  return it == entries_.end() ? nullptr : &it->second;
+  std::sort(keyed.begin(), keyed.end());
+  std::vector<Slot> out;
+  out.reserve(keyed.size());
+  for (const auto& [p, s] : keyed) out.push_back(s);
+  return out;
 }
 
-const LocEntry* LocRib::find(const Prefix& p) const {
-  if (!recent_.empty()) return find_recent(p);
-  auto it = entries_.find(p);
-  return it == entries_.end() ? nullptr : &it->second;
+std::size_t LocRib::memory_bytes() const {
+  std::size_t n = table_.memory_bytes();
+  n += many_.size() *
+       (sizeof(std::pair<const Slot, std::vector<Candidate>>) + 16 + 3 * sizeof(Candidate));
+  return n;
 }
 
 }  // namespace podnet::rib

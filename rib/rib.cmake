@@ -3,7 +3,6 @@
 target_sources(podnet_rib PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/attr_store.cpp
   ${CMAKE_CURRENT_LIST_DIR}/decision.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/adj_rib_in.cpp
   ${CMAKE_CURRENT_LIST_DIR}/loc_rib.cpp
   ${CMAKE_CURRENT_LIST_DIR}/adj_rib_out.cpp
   ${CMAKE_CURRENT_LIST_DIR}/rib.cpp)

@@ -9,25 +9,8 @@ namespace {
 Error unknown_peer(PeerId id) {
   return make_error(Errc::not_found, "rib: unknown peer " + std::to_string(id));
 }
-// Moves every route of `from` (of `family`, or all) into `to`, keeping what `to` holds for
-// the same key (the newer session's route wins over an older session's).
-void fold_into(AdjRibIn& from, AdjRibIn& to, std::optional<Family> family = std::nullopt) {
-  std::vector<std::pair<PathKey, AttrRef>> moved;
-  if (!family) {
-    if (to.empty()) {
-      std::swap(from, to);
-      return;
-    }
-    from.take(from.size(), moved);
-  } else {
-    for (const auto& [k, a] : from.table()) {
-      if (k.prefix.family() == *family) moved.emplace_back(k, a);
-    }
-    for (const auto& [k, a] : moved) from.withdraw(k);
-  }
-  for (auto& [k, a] : moved) {
-    if (to.find(k) == nullptr) to.replace(k, std::move(a));
-  }
+bool family_matches(int index, std::optional<Family> family) {
+  return !family || (*family == Family::v4) == (index == 0);
 }
 }  // namespace
 
@@ -53,6 +36,19 @@ const PeerInfo* Rib::peer(PeerId id) const {
   return it == peers_.end() ? nullptr : &it->second->info;
 }
 
+void Rib::retire(PeerState& s, SourceId id) {
+  if (id == kNoSource) return;
+  loc_.drain_source(id);
+  s.draining.push_back(id);
+  releasing_ = true;
+}
+
+std::size_t Rib::count_of(const std::vector<SourceId>& ids) const {
+  std::size_t n = 0;
+  for (SourceId id : ids) n += loc_.source_count(id);
+  return n;
+}
+
 Status Rib::set_route_reflector_client(PeerId id, bool client) {
   PeerState* s = find_peer(id);
   if (s == nullptr || id == kLocalPeer) return unknown_peer(id);
@@ -60,17 +56,17 @@ Status Rib::set_route_reflector_client(PeerId id, bool client) {
   // The Loc-RIB's candidates point at this PeerInfo: the export functions see the new flag.
   s->info.route_reflector_client = client;
   std::vector<BestChange> changes;
-  for (const AdjRibIn* table : {&s->in, &s->stale}) {
-    for (const auto& [k, attrs] : table->table()) {
-      if (!changes.empty() && changes.back().prefix == k.prefix) continue;
-      const LocEntry* e = loc_.find(k.prefix);
-      const Candidate* best = e != nullptr ? e->best() : nullptr;
-      if (best == nullptr) continue;
-      // No "before": the update groups run their export again (ADD-PATH groups every path,
-      // the others the best, whoever it came from) and queue only what differs from what they
-      // advertised. A prefix still staged is exported again once decided.
-      changes.push_back({k.prefix, {}, {best->route()}});
+  for (LocRib::Slot slot = loc_.next(0); slot != LocRib::npos; slot = loc_.next(slot + 1)) {
+    bool has = false;
+    for (const Candidate& c : loc_.paths(slot)) {
+      has = has || (loc_.source_info(c.source).id == id && !loc_.source_draining(c.source));
     }
+    const Candidate* best = has ? loc_.best(slot) : nullptr;
+    if (best == nullptr) continue;
+    // No "before": the update groups run their export again (ADD-PATH groups every path,
+    // the others the best, whoever it came from) and queue only what differs from what they
+    // advertised. A prefix still staged is exported again once decided.
+    changes.push_back({loc_.prefix(slot), {}, {loc_.route(*best)}});
   }
   out_.on_best_changes(changes);
   return ok_status();
@@ -104,10 +100,13 @@ Status Rib::peer_down(PeerId id) {
   if (s == nullptr || id == kLocalPeer) return unknown_peer(id);
   out_.leave(id);
   s->up = false;
-  // Down again before the last teardown finished: the live routes join it. So do routes
-  // still kept stale from an earlier graceful restart: this end is not graceful.
-  fold_into(s->in, s->draining);
-  fold_into(s->stale, s->draining);
+  // Every route goes, live and stale (kept from an earlier graceful restart: this end is not
+  // graceful), including any of a teardown still under way.
+  for (int f = 0; f < 2; ++f) {
+    retire(*s, std::exchange(s->live[f], kNoSource));
+    for (SourceId st : s->stale[f]) retire(*s, st);
+    s->stale[f].clear();
+  }
   return ok_status();
 }
 
@@ -117,41 +116,54 @@ Status Rib::peer_down_retain(PeerId id) {
   out_.leave(id);
   s->up = false;
   // The live routes join the stale ones: the paths in the Loc-RIB stay as they are.
-  std::vector<std::pair<PathKey, AttrRef>> live;
-  s->in.take(s->in.size(), live);
-  for (auto& [k, a] : live) s->stale.replace(k, std::move(a));
+  for (int f = 0; f < 2; ++f) {
+    if (s->live[f] != kNoSource) s->stale[f].push_back(std::exchange(s->live[f], kNoSource));
+  }
   return ok_status();
 }
 
 Status Rib::flush_stale(PeerId id, std::optional<Family> family) {
   PeerState* s = find_peer(id);
   if (s == nullptr || id == kLocalPeer) return unknown_peer(id);
-  fold_into(s->stale, s->draining, family);
+  for (int f = 0; f < 2; ++f) {
+    if (!family_matches(f, family)) continue;
+    for (SourceId st : s->stale[f]) retire(*s, st);
+    s->stale[f].clear();
+  }
   return ok_status();
 }
 
 std::size_t Rib::stale_count(PeerId id) const {
   auto it = peers_.find(id);
-  return it == peers_.end() ? 0 : it->second->stale.size();
+  if (it == peers_.end()) return 0;
+  return count_of(it->second->stale[0]) + count_of(it->second->stale[1]);
 }
 
 Status Rib::mark_stale(PeerId id, Family family) {
   PeerState* s = find_peer(id);
   if (s == nullptr || id == kLocalPeer || !s->up) return unknown_peer(id);
-  fold_into(s->in, s->stale, family);
+  int f = family_index(family);
+  if (s->live[f] != kNoSource) s->stale[f].push_back(std::exchange(s->live[f], kNoSource));
   return ok_status();
 }
 
 std::size_t Rib::route_count(PeerId id) const {
   auto it = peers_.find(id);
-  return it == peers_.end() ? 0 : it->second->in.size() + it->second->stale.size();
+  if (it == peers_.end()) return 0;
+  const PeerState& s = *it->second;
+  std::size_t n = stale_count(id);
+  for (SourceId live : s.live) {
+    if (live != kNoSource) n += loc_.source_count(live);
+  }
+  return n;
 }
 
 Status Rib::remove_peer(PeerId id) {
   Status st = peer_down(id);
   if (!st.ok()) return st;
   PeerState* s = find_peer(id);
-  if (s->draining.empty()) {
+  if (count_of(s->draining) == 0) {
+    for (SourceId d : s->draining) loc_.release_source(d);
     peers_.erase(id);
   } else {
     s->remove_when_drained = true;
@@ -163,12 +175,13 @@ Status Rib::update(PeerId peer, const Prefix& p, AttrRef attrs, uint32_t path_id
   PeerState* s = find_peer(peer);
   if (s == nullptr || !s->up) return unknown_peer(peer);
   if (!attrs) return make_error(Errc::invalid, "rib: update without attributes");
-  PathKey k{p, path_id};
-  // The new session's route replaces the stale one of the old session in place.
-  s->draining.withdraw(k);
-  s->stale.withdraw(k);
-  if (s->in.replace(k, attrs) == InChange::unchanged) return ok_status();
-  loc_.set(p, s->info, path_id, std::move(attrs));
+  SourceId& live = s->live[family_index(p.family())];
+  if (live == kNoSource) {
+    live = loc_.add_source(s->info);
+    if (live == kNoSource) return make_error(Errc::invalid, "rib: out of route sources");
+  }
+  // A stale or draining route of the old session is replaced in place (it moves to `live`).
+  loc_.set(p, live, path_id, std::move(attrs));
   return ok_status();
 }
 
@@ -179,10 +192,7 @@ Status Rib::update(PeerId peer, const Prefix& p, const PathAttributes& attrs, ui
 Status Rib::withdraw(PeerId peer, const Prefix& p, uint32_t path_id) {
   PeerState* s = find_peer(peer);
   if (s == nullptr || !s->up) return unknown_peer(peer);
-  PathKey k{p, path_id};
-  bool stale = s->draining.withdraw(k) == InChange::removed;
-  stale = s->stale.withdraw(k) == InChange::removed || stale;
-  if (s->in.withdraw(k) == InChange::removed || stale) loc_.remove(p, peer, path_id);
+  loc_.remove(p, peer, path_id);
   return ok_status();
 }
 
@@ -200,16 +210,18 @@ void Rib::withdraw_origination(const Prefix& p) {
 }
 
 std::size_t Rib::drain(std::size_t budget) {
-  std::size_t used = 0;
-  std::vector<std::pair<PathKey, AttrRef>> batch;
-  for (auto it = peers_.begin(); it != peers_.end() && used < budget;) {
+  std::size_t used = loc_.sweep(budget);
+  if (!releasing_) return used;
+  // Free the retired sources the sweep has emptied; forget removed peers with none left.
+  releasing_ = false;
+  for (auto it = peers_.begin(); it != peers_.end();) {
     PeerState& s = *it->second;
-    if (!s.draining.empty()) {
-      batch.clear();
-      s.draining.take(budget - used, batch);
-      used += batch.size();
-      for (const auto& [k, a] : batch) loc_.remove(k.prefix, s.info.id, k.path_id);
-    }
+    std::erase_if(s.draining, [&](SourceId d) {
+      if (loc_.source_count(d) != 0) return false;
+      loc_.release_source(d);
+      return true;
+    });
+    releasing_ = releasing_ || !s.draining.empty();
     if (s.draining.empty() && s.remove_when_drained) {
       it = peers_.erase(it);
     } else {
@@ -238,11 +250,7 @@ bool Rib::process(std::size_t budget) {
 }
 
 bool Rib::has_work() const {
-  if (loc_.staged() != 0 || out_.building()) return true;
-  for (const auto& [id, s] : peers_) {
-    if (!s->draining.empty()) return true;
-  }
-  return false;
+  return loc_.staged() != 0 || out_.building() || loc_.draining_count() != 0 || releasing_;
 }
 
 void Rib::add_observer(BestRouteObserver* o) {
@@ -255,32 +263,48 @@ void Rib::remove_observer(BestRouteObserver* o) {
   std::erase(observers_, o);
 }
 
-void Rib::route_view(const Prefix& p, const LocEntry& e, std::vector<RouteView>& out) const {
-  for (const auto& c : e.paths) {
+void Rib::route_view(LocRib::Slot slot, std::vector<RouteView>& out) const {
+  const Prefix p = loc_.prefix(slot);
+  for (const auto& c : loc_.paths(slot)) {
     RouteView v;
     v.prefix = p;
-    v.path = c.route();
-    v.peer_address = c.source->address;
-    v.best = c.best;
-    v.multipath = c.multipath;
+    v.path = loc_.route(c);
+    v.peer_address = loc_.source_info(c.source).address;
+    v.best = c.best();
+    v.multipath = c.multipath();
     v.reason = c.reason;
     out.push_back(std::move(v));
   }
 }
 
+const std::vector<LocRib::Slot>& Rib::sorted_slots() const {
+  if (sorted_version_ != loc_.version()) {
+    sorted_ = loc_.sorted();
+    sorted_version_ = loc_.version();
+  }
+  return sorted_;
+}
+
+std::vector<LocRib::Slot>::const_iterator Rib::sorted_after(std::optional<Prefix> after) const {
+  const auto& v = sorted_slots();
+  if (!after) return v.begin();
+  return std::upper_bound(v.begin(), v.end(), *after,
+                          [&](const Prefix& p, LocRib::Slot s) { return p < loc_.prefix(s); });
+}
+
 std::vector<RouteView> Rib::routes(const Prefix& p) const {
   std::vector<RouteView> out;
-  if (const LocEntry* e = loc_.find(p)) route_view(p, *e, out);
+  if (LocRib::Slot s = loc_.find(p); s != LocRib::npos) route_view(s, out);
   return out;
 }
 
 std::vector<RouteView> Rib::all_routes(std::optional<Prefix> after, std::size_t limit) const {
   std::vector<RouteView> out;
-  const auto& m = loc_.entries();
-  auto it = after ? m.upper_bound(*after) : m.begin();
-  for (std::size_t n = 0; it != m.end() && (limit == 0 || n < limit); ++it) {
-    if (it->second.paths.empty()) continue;  // emptied, awaiting its decision
-    route_view(it->first, it->second, out);
+  const auto& v = sorted_slots();
+  std::size_t n = 0;
+  for (auto it = sorted_after(after); it != v.end() && (limit == 0 || n < limit); ++it) {
+    if (loc_.paths(*it).empty()) continue;  // emptied, awaiting its decision
+    route_view(*it, out);
     ++n;
   }
   return out;
@@ -291,54 +315,42 @@ std::vector<RouteView> Rib::routes_from(PeerId peer, std::optional<Prefix> after
   std::vector<RouteView> out;
   auto pit = peers_.find(peer);
   if (pit == peers_.end()) return out;
-  const auto& table = pit->second->in.table();
-  auto it = after ? table.upper_bound(PathKey{*after, UINT32_MAX}) : table.begin();
-  std::optional<Prefix> last;
+  const PeerState& s = *pit->second;
+  // Its Adj-RIB-In: the routes of its live sources (not stale or draining ones).
+  const auto& v = sorted_slots();
   std::size_t n = 0;
-  for (; it != table.end(); ++it) {
-    if (!last || *last != it->first.prefix) {
-      if (limit != 0 && n == limit) break;
-      last = it->first.prefix;
-      ++n;
-    }
-    const LocEntry* e = loc_.find(it->first.prefix);
-    if (e == nullptr) continue;
-    for (const auto& c : e->paths) {
-      if (c.source->id != peer || c.path_id != it->first.path_id) continue;
-      RouteView v;
-      v.prefix = it->first.prefix;
-      v.path = c.route();
-      v.peer_address = c.source->address;
-      v.best = c.best;
-      v.multipath = c.multipath;
-      v.reason = c.reason;
-      out.push_back(std::move(v));
+  for (auto it = sorted_after(after); it != v.end(); ++it) {
+    bool counted = false;
+    for (const auto& c : loc_.paths(*it)) {
+      if (c.source != s.live[0] && c.source != s.live[1]) continue;
+      if (!counted) {
+        if (limit != 0 && n == limit) return out;
+        counted = true;
+        ++n;
+      }
+      RouteView rv;
+      rv.prefix = loc_.prefix(*it);
+      rv.path = loc_.route(c);
+      rv.peer_address = s.info.address;
+      rv.best = c.best();
+      rv.multipath = c.multipath();
+      rv.reason = c.reason;
+      out.push_back(std::move(rv));
     }
   }
   return out;
 }
 
 std::vector<RoutePath> Rib::best(const Prefix& p) const {
-  std::vector<RoutePath> out;
-  if (const LocEntry* e = loc_.find(p)) {
-    for (const auto& c : e->paths) {
-      if (!c.multipath) break;
-      out.push_back(c.route());
-    }
-  }
-  return out;
+  LocRib::Slot s = loc_.find(p);
+  return s == LocRib::npos ? std::vector<RoutePath>{} : loc_.selected(s);
 }
 
 std::vector<BestRoute> Rib::best_routes(std::optional<Prefix> after, std::size_t limit) const {
   std::vector<BestRoute> out;
-  const auto& m = loc_.entries();
-  auto it = after ? m.upper_bound(*after) : m.begin();
-  for (; it != m.end() && (limit == 0 || out.size() < limit); ++it) {
-    BestRoute r{it->first, {}};
-    for (const auto& c : it->second.paths) {
-      if (!c.multipath) break;
-      r.paths.push_back(c.route());
-    }
+  const auto& v = sorted_slots();
+  for (auto it = sorted_after(after); it != v.end() && (limit == 0 || out.size() < limit); ++it) {
+    BestRoute r{loc_.prefix(*it), loc_.selected(*it)};
     if (!r.paths.empty()) out.push_back(std::move(r));
   }
   return out;
@@ -347,14 +359,13 @@ std::vector<BestRoute> Rib::best_routes(std::optional<Prefix> after, std::size_t
 RibStats Rib::stats() const {
   RibStats st;
   st.peers = peers_.size() - 1;
-  st.prefixes = loc_.entries().size();
+  st.prefixes = loc_.size();
   st.paths = loc_.path_count();
   st.attribute_sets = store_.size();
   st.staged = loc_.staged();
-  for (const auto& [id, s] : peers_) {
-    st.draining += s->draining.size();
-    st.stale += s->stale.size();
-  }
+  st.draining = loc_.draining_count();
+  for (const auto& [id, s] : peers_) st.stale += count_of(s->stale[0]) + count_of(s->stale[1]);
+  st.memory_bytes = loc_.memory_bytes();
   return st;
 }
 

@@ -19,7 +19,6 @@
 #include <vector>
 
 #include "conf/result.hpp"
-#include "rib/adj_rib_in.hpp"
 #include "rib/adj_rib_out.hpp"
 #include "rib/attr_store.hpp"
 #include "rib/decision.hpp"
@@ -49,6 +48,7 @@ struct RibStats {
   std::size_t staged = 0;          // prefixes waiting for a decision
   std::size_t draining = 0;        // routes of downed peers not yet removed
   std::size_t stale = 0;           // routes kept for restarting peers (graceful restart)
+  std::size_t memory_bytes = 0;    // heap held by the Loc-RIB (every peer's routes)
 };
 
 class Rib {
@@ -145,17 +145,26 @@ class Rib {
   const AdjRibOut& adj_rib_out() const { return out_; }
 
  private:
+  // A peer's routes are grouped by source (see loc_rib.hpp): the live routes of each family
+  // (allocated with the first route), the stale sets kept for a restarting peer or a route
+  // refresh, and retired sources whose routes the sweep is still removing.
   struct PeerState {
     PeerInfo info;
-    AdjRibIn in;
-    AdjRibIn draining;  // routes of the previous session, removed in slices
-    AdjRibIn stale;     // graceful restart: routes of the previous session, kept for now
-    bool up = false;    // a session is established: updates are accepted
+    SourceId live[2] = {kNoSource, kNoSource};  // IPv4, IPv6
+    std::vector<SourceId> stale[2];
+    std::vector<SourceId> draining;
+    bool up = false;  // a session is established: updates are accepted
     bool remove_when_drained = false;
   };
+  static int family_index(Family f) { return f == Family::v4 ? 0 : 1; }
   PeerState* find_peer(PeerId id);
-  void route_view(const Prefix& p, const LocEntry& e, std::vector<RouteView>& out) const;
+  void route_view(LocRib::Slot s, std::vector<RouteView>& out) const;
   std::size_t drain(std::size_t budget);
+  void retire(PeerState& s, SourceId id);
+  std::size_t count_of(const std::vector<SourceId>& ids) const;
+  // Loc-RIB slots in prefix order, cached until the next change (listings page through it).
+  const std::vector<LocRib::Slot>& sorted_slots() const;
+  std::vector<LocRib::Slot>::const_iterator sorted_after(std::optional<Prefix> after) const;
 
   RibOptions opt_;
   AttrStore store_;  // declared before every holder of handles, so destroyed after them
@@ -164,6 +173,9 @@ class Rib {
   AdjRibOut out_;
   std::vector<BestRouteObserver*> observers_;
   std::vector<BestChange> changes_;  // reused per slice
+  bool releasing_ = false;           // retired sources wait to be freed
+  mutable std::vector<LocRib::Slot> sorted_;
+  mutable uint64_t sorted_version_ = UINT64_MAX;
 };
 
 }  // namespace podnet::rib

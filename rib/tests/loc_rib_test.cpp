@@ -353,38 +353,59 @@ TEST_F(LocRibTest, ShowRoutesByPrefixPeerAndPaged) {
   EXPECT_EQ(bests[0].prefix, nth_prefix(8));
 }
 
-// LocRib::find right after a decision answers from the list of the batch's changes (in order,
-// with skips, as the update groups ask); it must agree with the table in every case.
-TEST(LocRibFind, AfterADecisionAgreesWithTheTable) {
+// The Loc-RIB directly: sources, the one-path-inline entries growing to several paths and
+// back, and decisions erasing emptied entries.
+TEST(LocRibDirect, SourcesEntriesAndDecisions) {
   AttrStore store;
   PeerInfo a = peer(1, PeerKind::ebgp, "10.0.0.1", 1, 65001);
+  PeerInfo b = peer(2, PeerKind::ebgp, "10.0.0.2", 2, 65002);
   AttrRef at = store.intern(attrs({65001}, "10.0.0.1"));
+  AttrRef bt = store.intern(attrs({65002, 65003}, "10.0.0.2"));
   LocRib loc;
-  for (uint32_t i = 0; i < 40; ++i) loc.set(nth_prefix(i), a, 0, at);
+  SourceId sa = loc.add_source(a);
+  SourceId sb = loc.add_source(b);
+  ASSERT_NE(sa, sb);
+  for (uint32_t i = 0; i < 40; ++i) loc.set(nth_prefix(i), sa, 0, at);
+  for (uint32_t i = 0; i < 40; i += 4) loc.set(nth_prefix(i), sb, 0, bt);
+  EXPECT_EQ(loc.path_count(), 50u);
+  EXPECT_EQ(loc.source_count(sa), 40u);
   std::vector<BestChange> out;
   EXPECT_FALSE(loc.decide(1000, out));
   ASSERT_EQ(out.size(), 40u);
-  // In order with gaps of up to 12 (beyond the look-ahead), then backwards, then unknown.
-  for (uint32_t i = 0; i < 40; i += 1 + i % 13) {
-    const LocEntry* e = loc.find(nth_prefix(i));
-    ASSERT_NE(e, nullptr) << i;
-    EXPECT_EQ(e->best()->attrs, at);
+  for (uint32_t i = 0; i < 40; ++i) {
+    auto s = loc.find(nth_prefix(i));
+    ASSERT_NE(s, LocRib::npos) << i;
+    EXPECT_EQ(loc.paths(s).size(), i % 4 == 0 ? 2u : 1u);
+    ASSERT_NE(loc.best(s), nullptr);
+    EXPECT_EQ(loc.best(s)->attrs, at);  // shorter AS path
   }
-  for (uint32_t i = 40; i-- > 0;) EXPECT_NE(loc.find(nth_prefix(i)), nullptr) << i;
-  EXPECT_EQ(loc.find(nth_prefix(1000)), nullptr);
-
-  // Removed prefixes: the decision erases them, and find says so from the list too.
+  // The better path goes: the two-path entries fall back to one inline path, b's.
   for (uint32_t i = 0; i < 40; i += 2) EXPECT_TRUE(loc.remove(nth_prefix(i), a.id, 0));
+  EXPECT_FALSE(loc.remove(nth_prefix(0), a.id, 0));
   out.clear();
   EXPECT_FALSE(loc.decide(1000, out));
   ASSERT_EQ(out.size(), 20u);
   for (uint32_t i = 0; i < 40; ++i) {
-    EXPECT_EQ(loc.find(nth_prefix(i)) == nullptr, i % 2 == 0) << i;
+    auto s = loc.find(nth_prefix(i));
+    EXPECT_EQ(s == LocRib::npos, i % 2 == 0 && i % 4 != 0) << i;
+    if (i % 4 == 0) {
+      ASSERT_EQ(loc.paths(s).size(), 1u);
+      EXPECT_EQ(loc.best(s)->attrs, bt);
+    }
   }
-  // A change after the decision: the list is dropped, the table answers.
-  loc.set(nth_prefix(0), a, 0, at);
-  EXPECT_NE(loc.find(nth_prefix(0)), nullptr);
-  EXPECT_EQ(loc.find(nth_prefix(2)), nullptr);
+  // A draining source is swept; the other source's paths stay.
+  loc.drain_source(sb);
+  EXPECT_EQ(loc.draining_count(), 10u);
+  EXPECT_GT(loc.sweep(1000), 0u);
+  EXPECT_EQ(loc.draining_count(), 0u);
+  EXPECT_EQ(loc.source_count(sb), 0u);
+  out.clear();
+  loc.decide(1000, out);
+  EXPECT_EQ(out.size(), 10u);
+  EXPECT_EQ(loc.size(), 20u);
+  EXPECT_EQ(loc.path_count(), 20u);
+  loc.release_source(sb);
+  EXPECT_EQ(loc.add_source(b), sb);  // reused
 }
 
 }  // namespace
