@@ -1,6 +1,7 @@
 #include "rib/loc_rib.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <utility>
 
 namespace podnet::rib {
@@ -194,16 +195,34 @@ std::size_t LocRib::sweep(std::size_t budget) {
     }
     sweep_at_ = s + 1;
     ++visits;
+    if (++fruitless_ > table_.slot_end()) {
+      // A whole lap without a draining route: the counts are wrong. Recount rather than spin
+      // (has_work() would keep the loop busy forever); a bug, so loud in debug builds.
+      assert(false && "LocRib: draining count without draining routes");
+      recount();
+      continue;
+    }
     auto ps = paths(s);
     for (std::size_t i = ps.size(); i-- > 0;) {
       if (!sources_[ps[i].source].draining) continue;
       stage(s);
       remove_path(s, i);
       ++removed;
+      fruitless_ = 0;
       ps = paths(s);
     }
   }
   return removed + (visits + kVisitsPerUnit - 1) / kVisitsPerUnit;
+}
+
+void LocRib::recount() {
+  for (auto& src : sources_) src.count = 0;
+  draining_total_ = 0;
+  path_count_ = 0;
+  for (Slot s = table_.begin(); s != npos; s = table_.next(s + 1)) {
+    for (const auto& c : paths(s)) count(c.source, +1);
+  }
+  fruitless_ = 0;
 }
 
 // ---- decisions ----

@@ -140,6 +140,7 @@ class LocRib {
   void remove_path(Slot s, std::size_t i);
   void count(SourceId s, int delta);
   void decide_one(Slot s);
+  void recount();
 
   DecisionOptions opt_;
   Table table_;
@@ -148,6 +149,7 @@ class LocRib {
   std::vector<SourceId> free_sources_;
   std::size_t draining_total_ = 0;
   Slot sweep_at_ = 0;
+  std::size_t fruitless_ = 0;  // slots swept since the last removal
   std::deque<Staged> dirty_;
   std::unordered_map<Slot, std::vector<RoutePath>> before_;
   std::size_t path_count_ = 0;
