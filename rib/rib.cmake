@@ -38,3 +38,7 @@ podnet_test(rib_rr_client_change_test unit
 podnet_test(rib_prefix_table_test unit
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/prefix_table_test.cpp
   LIBS podnet_rib)
+
+podnet_test(rib_model_test unit
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/rib_model_test.cpp
+  LIBS podnet_rib)
