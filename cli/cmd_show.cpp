@@ -36,9 +36,12 @@ void print_status(std::ostream& out, const nlohmann::json& j) {
   if (j.contains("bgp")) {
     const auto& b = j["bgp"];
     if (b.value("enabled", false)) {
-      out << fmt::format("bgp         AS {} router id {}: {}/{} peers established, {} prefixes\n",
-                         b.value("localAS", 0), b.value("routerId", "?"), b.value("established", 0),
-                         b.value("peers", 0), b.value("prefixes", 0));
+      out << fmt::format(
+          "bgp         AS {} router id {}: {}/{} peers established, {} prefixes, {} paths "
+          "(RIB {:.1f} MiB)\n",
+          b.value("localAS", 0), b.value("routerId", "?"), b.value("established", 0),
+          b.value("peers", 0), b.value("prefixes", 0), b.value("paths", 0),
+          b.value("ribMemoryBytes", 0) / 1048576.0);
     } else {
       out << fmt::format("bgp         off: {}\n", b.value("reason", "?"));
     }

@@ -271,6 +271,7 @@ nlohmann::ordered_json Routing::summary_json() const {
   auto st = rib_->stats();
   j["prefixes"] = st.prefixes;
   j["paths"] = st.paths;
+  j["ribMemoryBytes"] = st.memory_bytes;
   if (programmer_) {
     auto k = programmer_->stats();
     j["kernel"] = {{"desired", k.desired},     {"installed", k.installed}, {"pending", k.pending},
