@@ -102,7 +102,8 @@ bool RouteProgrammer::adopt_held(const rib::Prefix& prefix, Entry& e) {
   auto it = held_.find(prefix);
   if (it == held_.end()) return false;
   if (it->second == opt_.metric) {
-    e.in_kernel = true;  // replace our previous run's route in place: no gap in forwarding
+    e.set(Entry::kInKernel,
+          true);  // replace our previous run's route in place: no gap in forwarding
   } else {
     strays_.push_back(Stray{prefix, it->second});  // another metric: a separate route, delete
   }
@@ -118,56 +119,56 @@ void RouteProgrammer::release_strays() {
 }
 
 void RouteProgrammer::set_route(const rib::Prefix& prefix, RouteSpec spec) {
-  Node& n = *entries_.try_emplace(prefix).first;
-  Entry& e = n.second;
+  const Slot slot = entries_.insert(prefix).first;
+  Entry& e = entries_.value(slot);
   adopt_held(prefix, e);
-  if (e.want && *e.want == spec) return;
+  if (const RouteSpec* w = want(e); w != nullptr && *w == spec) return;
   set_want(e, share(std::move(spec)));
-  e.invalid = false;
+  e.set(Entry::kInvalid, false);
   ++e.gen;
-  e.state = RouteState::pending;
+  e.set_state(RouteState::pending);
   clear_failed(prefix);
-  enqueue(n);
+  enqueue(slot);
 }
 
 void RouteProgrammer::set_invalid(const rib::Prefix& prefix, std::string reason) {
-  Node& n = *entries_.try_emplace(prefix).first;
-  Entry& e = n.second;
-  set_want(e, nullptr);
-  e.invalid = true;
+  const Slot slot = entries_.insert(prefix).first;
+  Entry& e = entries_.value(slot);
+  set_want(e, 0);
+  e.set(Entry::kInvalid, true);
   ++e.gen;
   mark_failed(prefix, e, std::move(reason));
   // Whatever we had there is no longer right: take it out.
-  if (e.in_kernel || e.in_flight) enqueue(n);
+  if (e.has(Entry::kInKernel) || e.in_flight) enqueue(slot);
 }
 
 void RouteProgrammer::remove_route(const rib::Prefix& prefix) {
-  auto it = entries_.find(prefix);
-  if (it == entries_.end()) return;
-  Entry& e = it->second;
+  const Slot slot = entries_.find(prefix);
+  if (slot == kNoSlot) return;
+  Entry& e = entries_.value(slot);
   clear_failed(prefix);
-  set_want(e, nullptr);
-  if (!e.in_kernel && e.in_flight == 0 && !e.queued) {
-    entries_.erase(it);
+  set_want(e, 0);
+  if (!e.has(Entry::kInKernel) && e.in_flight == 0 && !e.has(Entry::kQueued)) {
+    entries_.erase(slot);
     return;
   }
-  e.invalid = false;
-  e.state = RouteState::pending;
+  e.set(Entry::kInvalid, false);
+  e.set_state(RouteState::pending);
   ++e.gen;
-  enqueue(*it);  // the flush sends the delete, or drops the entry if nothing is there
+  enqueue(slot);  // the flush sends the delete, or drops the entry if nothing is there
 }
 
-void RouteProgrammer::enqueue(Node& n) {
-  Entry& e = n.second;
-  if (!e.queued) {
-    e.queued = true;
-    queue_.push_back(&n);
+void RouteProgrammer::enqueue(Slot slot) {
+  Entry& e = entries_.value(slot);
+  if (!e.has(Entry::kQueued)) {
+    e.set(Entry::kQueued, true);
+    queue_.push_back(slot);
   }
   schedule_flush();
 }
 
 void RouteProgrammer::mark_failed(const rib::Prefix& p, Entry& e, std::string reason) {
-  e.state = RouteState::failed;
+  e.set_state(RouteState::failed);
   failed_.insert_or_assign(p, std::move(reason));
   update_route_membership();
 }
@@ -209,27 +210,34 @@ void RouteProgrammer::flush_slice() {
         if (b.ops.empty()) b.first_seq = seq;
         last_msg = buf_.size();
         append_del_route(buf_, seq, false, s.prefix, RouteKey{k.table, k.protocol, s.metric});
-        b.ops.push_back(Op{nullptr, 0, OpKind::stray});
+        b.ops.push_back(Op{kNoSlot, 0, OpKind::stray});
         ++counters_.deletes_sent;
         --budget;
         continue;
       }
-      Node& n = *queue_.front();
+      const Slot slot = queue_.front();
       queue_.pop_front();
-      const rib::Prefix& p = n.first;
-      Entry& e = n.second;
-      e.queued = false;
+      Entry& e = entries_.value(slot);
+      if (e.in_flight == Entry::kMaxInFlight) {
+        // A prefix changed that often within one ack window: wait for acks (which reschedule
+        // the flush) rather than overflow the count.
+        queue_.push_back(slot);
+        --budget;
+        continue;
+      }
+      const rib::Prefix p = entries_.prefix(slot);
+      e.set(Entry::kQueued, false);
       OpKind kind;
       // Only a spec naming a device needs a resolved copy; the common one is sent as it is.
-      const RouteSpec* spec = e.want.get();
+      const RouteSpec* spec = want(e);
       std::optional<RouteSpec> resolved;
-      if (e.want) {
-        if (e.want->kind == RouteSpec::Kind::unicast && e.want->nexthops.empty()) {
+      if (spec != nullptr) {
+        if (spec->kind == RouteSpec::Kind::unicast && spec->nexthops.empty()) {
           mark_failed(p, e, "no next hop");
           continue;
         }
-        if (names_device(*e.want)) {
-          auto r = resolve(*e.want);
+        if (names_device(*spec)) {
+          auto r = resolve(*spec);
           if (!r) {
             mark_failed(p, e, r.error().message);
             continue;
@@ -238,10 +246,10 @@ void RouteProgrammer::flush_slice() {
           spec = &*resolved;
         }
         kind = OpKind::add;
-      } else if (e.in_kernel || e.in_flight) {
+      } else if (e.has(Entry::kInKernel) || e.in_flight) {
         kind = OpKind::del;
       } else {
-        if (!e.invalid) entries_.erase(rib::Prefix(p));  // a copy: p lives in the node
+        if (!e.has(Entry::kInvalid)) entries_.erase(slot);
         continue;
       }
       uint32_t seq = cmd_.next_seq();
@@ -251,14 +259,14 @@ void RouteProgrammer::flush_slice() {
         // Replace only our own route: with NLM_F_EXCL a route of another protocol holding the
         // same prefix and metric makes ours fail (EEXIST) instead of being overwritten or, for
         // IPv6, merged into an ECMP group with it.
-        append_new_route(buf_, seq, false, e.in_kernel || e.in_flight > 0, p, *spec, k);
+        append_new_route(buf_, seq, false, e.has(Entry::kInKernel) || e.in_flight > 0, p, *spec, k);
         ++counters_.adds_sent;
       } else {
         append_del_route(buf_, seq, false, p, k);
         ++counters_.deletes_sent;
       }
       ++e.in_flight;
-      b.ops.push_back(Op{&n, e.gen, kind});
+      b.ops.push_back(Op{slot, e.gen, kind});
       --budget;
     }
     if (b.ops.empty()) break;
@@ -350,30 +358,30 @@ void RouteProgrammer::complete(const Op& op, int err, const std::string& message
     if (err == 0) ++counters_.strays_deleted;
     return;
   }
-  const rib::Prefix& prefix = op.node->first;
-  Entry& e = op.node->second;
+  Entry& e = entries_.value(op.slot);
   if (e.in_flight) --e.in_flight;
-  bool current = e.gen == op.gen;
+  const bool current = e.gen == op.gen;
   if (op.kind == OpKind::add) {
     if (err == 0) {
-      e.in_kernel = true;
+      e.set(Entry::kInKernel, true);
       if (current) {
-        e.state = RouteState::installed;
-        clear_failed(prefix);
+        e.set_state(RouteState::installed);
+        clear_failed(entries_.prefix(op.slot));
       }
     } else if (current) {
-      mark_failed(prefix, e, message);
+      mark_failed(entries_.prefix(op.slot), e, message);
     }
     return;
   }
   // A delete: "no such route" means it is gone, which is what we wanted.
   if (err == 0 || err == ESRCH || err == ENOENT) {
-    e.in_kernel = false;
-    if (current && !e.want && !e.invalid && e.in_flight == 0 && !e.queued) {
-      entries_.erase(rib::Prefix(prefix));  // a copy: prefix lives in the node
+    e.set(Entry::kInKernel, false);
+    if (current && e.spec == 0 && !e.has(Entry::kInvalid) && e.in_flight == 0 &&
+        !e.has(Entry::kQueued)) {
+      entries_.erase(op.slot);
     }
   } else if (current) {
-    mark_failed(prefix, e, "delete: " + message);
+    mark_failed(entries_.prefix(op.slot), e, "delete: " + message);
   }
 }
 
@@ -412,7 +420,8 @@ void RouteProgrammer::start_dump() {
   for (const auto& b : batches_) {
     for (const auto& op : b.ops) {
       if (op.kind == OpKind::stray) continue;
-      if (op.node->second.in_flight) --op.node->second.in_flight;
+      Entry& e = entries_.value(op.slot);
+      if (e.in_flight) --e.in_flight;
     }
   }
   batches_.clear();
@@ -490,15 +499,16 @@ void RouteProgrammer::finish_dump() {
   }
   std::vector<KernelRoute> kernel = std::move(dumped_);
   dumped_.clear();
-  std::unordered_set<rib::Prefix> seen;
-  seen.reserve(kernel.size());
   strays_.clear();
   // The queue is rebuilt from what the dump shows (an adopted route needs nothing sent).
   queue_.clear();
-  for (auto& [p, e] : entries_) e.queued = false;
+  for (Slot s = entries_.begin(); s != kNoSlot; s = entries_.next(s + 1)) {
+    entries_.value(s).set(Entry::kQueued, false);
+    entries_.value(s).set(Entry::kSeen, false);
+  }
   for (auto& kr : kernel) {
-    auto it = entries_.find(kr.prefix);
-    if (it == entries_.end() || kr.metric != opt_.metric) {
+    const Slot slot = entries_.find(kr.prefix);
+    if (slot == kNoSlot || kr.metric != opt_.metric) {
       if (opt_.hold_strays) {
         held_[kr.prefix] = kr.metric;
       } else {
@@ -506,38 +516,35 @@ void RouteProgrammer::finish_dump() {
       }
       continue;
     }
-    Entry& e = it->second;
-    seen.insert(kr.prefix);
-    e.in_kernel = true;
-    auto want = e.want ? resolve(*e.want) : Result<RouteSpec>(make_error(Errc::not_found, ""));
-    if (want && kr.matches(*want)) {
-      if (e.state != RouteState::installed) ++counters_.adopted;
-      e.state = RouteState::installed;
+    Entry& e = entries_.value(slot);
+    e.set(Entry::kSeen, true);
+    e.set(Entry::kInKernel, true);
+    const RouteSpec* w = want(e);
+    auto resolved = w ? resolve(*w) : Result<RouteSpec>(make_error(Errc::not_found, ""));
+    if (resolved && kr.matches(*resolved)) {
+      if (e.state() != RouteState::installed) ++counters_.adopted;
+      e.set_state(RouteState::installed);
       clear_failed(kr.prefix);
     } else {
-      enqueue(*it);  // replace, or delete if no longer wanted
+      enqueue(slot);  // replace, or delete if no longer wanted
     }
   }
-  for (auto it = entries_.begin(); it != entries_.end();) {
-    Entry& e = it->second;
-    if (seen.count(it->first)) {
-      ++it;
+  for (Slot s = entries_.begin(); s != kNoSlot; s = entries_.next(s + 1)) {
+    Entry& e = entries_.value(s);
+    if (e.has(Entry::kSeen)) {
+      e.set(Entry::kSeen, false);
       continue;
     }
-    e.in_kernel = false;
-    if (!e.want) {
-      if (!e.invalid) {
-        it = entries_.erase(it);
-        continue;
-      }
-    } else {
-      if (e.state == RouteState::installed) e.state = RouteState::pending;
-      if (!e.queued) {
-        e.queued = true;
-        queue_.push_back(&*it);
-      }
+    e.set(Entry::kInKernel, false);
+    if (e.spec == 0) {
+      if (!e.has(Entry::kInvalid)) entries_.erase(s);
+      continue;
     }
-    ++it;
+    if (e.state() == RouteState::installed) e.set_state(RouteState::pending);
+    if (!e.has(Entry::kQueued)) {
+      e.set(Entry::kQueued, true);
+      queue_.push_back(s);
+    }
   }
   schedule_flush();
 }
@@ -583,20 +590,44 @@ void RouteProgrammer::on_event(const nlmsghdr& h) {
   }
 }
 
-std::shared_ptr<const RouteSpec> RouteProgrammer::share(RouteSpec spec) {
-  if (!last_spec_ || !(*last_spec_ == spec))
-    last_spec_ = std::make_shared<const RouteSpec>(std::move(spec));
-  return last_spec_;
+uint32_t RouteProgrammer::share(RouteSpec spec) {
+  uint32_t h = 0;
+  if (last_spec_ != 0 && specs_[last_spec_].spec == spec) {
+    h = last_spec_;
+  } else if (auto it = spec_index_.find(spec); it != spec_index_.end()) {
+    h = it->second;
+  } else {
+    if (!free_specs_.empty()) {
+      h = free_specs_.back();
+      free_specs_.pop_back();
+    } else {
+      h = static_cast<uint32_t>(specs_.size());
+      specs_.emplace_back();
+    }
+    specs_[h].spec = spec;
+    spec_index_.emplace(std::move(spec), h);
+  }
+  ++specs_[h].refs;
+  last_spec_ = h;
+  return h;
 }
 
-void RouteProgrammer::set_want(Entry& e, std::shared_ptr<const RouteSpec> want) {
+void RouteProgrammer::release_spec(uint32_t h) {
+  if (h == 0 || --specs_[h].refs != 0) return;
+  spec_index_.erase(specs_[h].spec);
+  specs_[h].spec = RouteSpec{};
+  free_specs_.push_back(h);
+  if (last_spec_ == h) last_spec_ = 0;
+}
+
+void RouteProgrammer::set_want(Entry& e, uint32_t handle) {
   // Blackholes do not depend on links: with only those, link and address events need no dump.
-  auto unicast = [](const std::shared_ptr<const RouteSpec>& w) {
-    return w && w->kind == RouteSpec::Kind::unicast;
+  auto unicast = [this](uint32_t h) {
+    return h != 0 && specs_[h].spec.kind == RouteSpec::Kind::unicast;
   };
-  if (unicast(e.want)) --unicast_wanted_;
-  if (unicast(want)) ++unicast_wanted_;
-  e.want = std::move(want);
+  if (unicast(e.spec)) --unicast_wanted_;
+  if (unicast(handle)) ++unicast_wanted_;
+  release_spec(std::exchange(e.spec, handle));
 }
 
 void RouteProgrammer::schedule_retry() {
@@ -613,10 +644,10 @@ void RouteProgrammer::schedule_retry() {
 
 void RouteProgrammer::retry_failed() {
   for (const auto& [p, why] : failed_) {
-    auto it = entries_.find(p);
-    if (it == entries_.end() || !it->second.want) continue;
+    const Slot slot = entries_.find(p);
+    if (slot == kNoSlot || entries_.value(slot).spec == 0) continue;
     ++counters_.retries;
-    enqueue(*it);
+    enqueue(slot);
   }
 }
 
@@ -639,10 +670,11 @@ bool RouteProgrammer::idle() const {
 ProgrammerStats RouteProgrammer::stats() const {
   ProgrammerStats s = counters_;
   s.strays_held = held_.size();
-  for (const auto& [p, e] : entries_) {
-    if (!e.want && !e.invalid) continue;  // being removed
+  for (Slot slot = entries_.begin(); slot != kNoSlot; slot = entries_.next(slot + 1)) {
+    const Entry& e = entries_.value(slot);
+    if (e.spec == 0 && !e.has(Entry::kInvalid)) continue;  // being removed
     ++s.desired;
-    switch (e.state) {
+    switch (e.state()) {
       case RouteState::installed:
         ++s.installed;
         break;
@@ -651,7 +683,9 @@ ProgrammerStats RouteProgrammer::stats() const {
         break;
       case RouteState::failed:
         ++s.failed;
-        if (auto f = failed_.find(p); f != failed_.end()) ++s.failure_reasons[f->second];
+        if (auto f = failed_.find(entries_.prefix(slot)); f != failed_.end()) {
+          ++s.failure_reasons[f->second];
+        }
         break;
     }
   }
@@ -659,16 +693,16 @@ ProgrammerStats RouteProgrammer::stats() const {
 }
 
 std::optional<RouteStatus> RouteProgrammer::route(const rib::Prefix& prefix) const {
-  auto it = entries_.find(prefix);
-  if (it == entries_.end()) return std::nullopt;
-  const Entry& e = it->second;
-  std::optional<RouteSpec> want;
-  if (e.want) want = *e.want;
+  const Slot slot = entries_.find(prefix);
+  if (slot == kNoSlot) return std::nullopt;
+  const Entry& e = entries_.value(slot);
+  std::optional<RouteSpec> spec;
+  if (const RouteSpec* w = want(e)) spec = *w;
   std::string error;
-  if (e.state == RouteState::failed) {
+  if (e.state() == RouteState::failed) {
     if (auto f = failed_.find(prefix); f != failed_.end()) error = f->second;
   }
-  return RouteStatus{prefix, std::move(want), e.state, std::move(error)};
+  return RouteStatus{prefix, std::move(spec), e.state(), std::move(error)};
 }
 
 std::vector<RouteStatus> RouteProgrammer::failed_routes() const {

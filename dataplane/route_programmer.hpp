@@ -42,6 +42,7 @@
 #include "dataplane/route_message.hpp"
 #include "dataplane/route_spec.hpp"
 #include "rib/prefix.hpp"
+#include "rib/prefix_table.hpp"
 #include "rib/route.hpp"
 
 namespace podnet::rib {
@@ -132,30 +133,49 @@ class RouteProgrammer final : public rib::BestRouteObserver {
   void release_strays();
   ProgrammerStats stats() const;
   std::optional<RouteStatus> route(const rib::Prefix& prefix) const;
+  // Distinct next-hop sets in use (shared by the routes that have them).
+  std::size_t spec_count() const { return spec_index_.size(); }
+  // Heap held by the per-route table (slots and index).
+  std::size_t memory_bytes() const { return entries_.memory_bytes(); }
   std::vector<RouteStatus> failed_routes() const;
   const ProgrammerOptions& options() const { return opt_; }
 
  private:
-  // One per desired (or still-installed) prefix: a million of them for a full table, so only
-  // what reconciliation needs. The spec is shared by every route with the same next hops (a
-  // full table from one peer has one), and the text of a failure lives in failed_.
+  // One per desired (or still-installed) prefix: a million of them for a full table, so 8 bytes
+  // (plus the table's 8-byte key and index slot). The spec is a handle into specs_, shared by
+  // every route with the same next hops (a full table from one peer has one), and the text of
+  // a failure lives in failed_.
   struct Entry {
-    std::shared_ptr<const RouteSpec> want;  // null: must not be in the kernel
-    uint32_t gen = 0;        // bumped on every desired change, so stale acks are recognised
-    uint32_t in_flight = 0;  // messages sent for it whose outcome is not known yet
-    RouteState state = RouteState::pending;
-    bool invalid = false;    // the RIB's route could not be translated (want is null)
-    bool in_kernel = false;  // the kernel holds our route for this prefix (some version)
-    bool queued = false;
+    uint32_t spec = 0;      // handle into specs_; 0: must not be in the kernel
+    uint16_t gen = 0;       // bumped on every desired change, so stale acks are recognised
+    uint8_t in_flight = 0;  // messages sent for it whose outcome is not known yet
+    uint8_t bits = 0;       // RouteState in the low two bits, then the flags below
+    static constexpr uint8_t kStateMask = 3;
+    static constexpr uint8_t kInvalid = 4;   // the RIB's route could not be translated
+    static constexpr uint8_t kInKernel = 8;  // the kernel holds our route for it (some version)
+    static constexpr uint8_t kQueued = 16;
+    static constexpr uint8_t kSeen = 32;  // found in the dump being reconciled
+    static constexpr uint8_t kMaxInFlight = UINT8_MAX;
+
+    RouteState state() const { return static_cast<RouteState>(bits & kStateMask); }
+    void set_state(RouteState s) {
+      bits = static_cast<uint8_t>((bits & ~kStateMask) | static_cast<uint8_t>(s));
+    }
+    bool has(uint8_t flag) const { return (bits & flag) != 0; }
+    void set(uint8_t flag, bool on) {
+      bits = static_cast<uint8_t>(on ? (bits | flag) : (bits & ~flag));
+    }
   };
-  // An entry of entries_. The queue and the batches in flight point at these (nodes of an
-  // unordered_map stay put when it rehashes) instead of repeating a hash lookup per route at
-  // each step; an entry is therefore never erased while queued or in flight.
-  using Node = std::pair<const rib::Prefix, Entry>;
+  static_assert(sizeof(Entry) == 8);
+  // Slots of entries_ stay put, so the queue and the batches in flight name entries by slot
+  // instead of repeating a hash lookup per route at each step; an entry is therefore never
+  // erased while queued or in flight.
+  using Slot = rib::PrefixTable<Entry>::Slot;
+  static constexpr Slot kNoSlot = rib::PrefixTable<Entry>::npos;
   enum class OpKind : uint8_t { add, del, stray };
   struct Op {
-    Node* node = nullptr;  // null for a stray
-    uint32_t gen = 0;
+    Slot slot = kNoSlot;  // kNoSlot for a stray
+    uint16_t gen = 0;
     OpKind kind = OpKind::add;
     bool done = false;
   };
@@ -167,9 +187,19 @@ class RouteProgrammer final : public rib::BestRouteObserver {
     rib::Prefix prefix;
     uint32_t metric = 0;
   };
+  struct SpecRecord {
+    RouteSpec spec;
+    uint32_t refs = 0;
+  };
+  struct SpecLess {
+    bool operator()(const RouteSpec& a, const RouteSpec& b) const {
+      if (a.kind != b.kind) return a.kind < b.kind;
+      return a.nexthops < b.nexthops;
+    }
+  };
 
   void set_invalid(const rib::Prefix& prefix, std::string reason);
-  void enqueue(Node& n);
+  void enqueue(Slot slot);
   void schedule_flush();
   void flush_slice();
   void on_reply(const nlmsghdr& h);
@@ -190,13 +220,18 @@ class RouteProgrammer final : public rib::BestRouteObserver {
   void schedule_retry();
   void retry_failed();
   void mark_failed(const rib::Prefix& p, Entry& e, std::string reason);
-  // `spec` as a shared handle: the previous one if equal (consecutive routes of a table mostly
-  // share their next hops), else a new one.
-  std::shared_ptr<const RouteSpec> share(RouteSpec spec);
+  // A handle for `spec` with one reference taken: an existing one if equal (consecutive routes
+  // of a table mostly share their next hops: the last one is tried first), else a new one.
+  uint32_t share(RouteSpec spec);
+  void release_spec(uint32_t handle);
+  const RouteSpec* want(const Entry& e) const {
+    return e.spec == 0 ? nullptr : &specs_[e.spec].spec;
+  }
   void clear_failed(const rib::Prefix& p);
   void update_route_membership();
-  // Every change of Entry::want goes through here (keeps unicast_wanted_ right).
-  void set_want(Entry& e, std::shared_ptr<const RouteSpec> want);
+  // Every change of Entry::spec goes through here (keeps the references and unicast_wanted_
+  // right); takes over the reference `handle` holds.
+  void set_want(Entry& e, uint32_t handle);
   bool has_unicast() const { return unicast_wanted_ > 0; }
   RouteKey key() const { return {opt_.table, opt_.protocol, opt_.metric}; }
 
@@ -206,14 +241,17 @@ class RouteProgrammer final : public rib::BestRouteObserver {
   NetlinkSocket events_;  // links and addresses; routes only while something failed
   bool started_ = false;
 
-  std::unordered_map<rib::Prefix, Entry> entries_;
-  std::deque<Node*> queue_;
+  rib::PrefixTable<Entry> entries_;
+  std::deque<Slot> queue_;
   std::deque<Stray> strays_;
   std::map<rib::Prefix, uint32_t> held_;  // strays kept while opt_.hold_strays: prefix -> metric
   // A held stray that became desired: the kernel already has our route there (so replace it).
   bool adopt_held(const rib::Prefix& prefix, Entry& e);
   std::unordered_map<rib::Prefix, std::string> failed_;  // failed prefix -> why
-  std::shared_ptr<const RouteSpec> last_spec_;
+  std::vector<SpecRecord> specs_{1};                     // [0] is "no spec"
+  std::vector<uint32_t> free_specs_;
+  std::map<RouteSpec, uint32_t, SpecLess> spec_index_;
+  uint32_t last_spec_ = 0;
   std::deque<Batch> batches_;
   std::size_t in_flight_ = 0;
   std::vector<uint8_t> buf_;
