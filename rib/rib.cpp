@@ -233,7 +233,10 @@ std::size_t Rib::drain(std::size_t budget) {
 
 bool Rib::process(std::size_t budget) {
   budget = std::max<std::size_t>(budget, 1);
-  std::size_t used = drain(budget);
+  // Teardown stages every prefix it touches, each remembering its selection until decided: a
+  // peer with a million routes going down would hold a million of those at once. So the
+  // sweep waits while a slice's worth is staged, and decisions catch up first.
+  std::size_t used = loc_.staged() < budget ? drain(budget) : 0;
   if (used < budget) {
     changes_.clear();
     std::size_t staged = loc_.staged();

@@ -153,6 +153,9 @@ TEST_F(LocRibTest, PeerDownInBoundedSlices) {
     ++slices;
     ASSERT_LE(rec.calls.size(), static_cast<std::size_t>(slices));  // at most one per slice
     ASSERT_LT(slices, 1000);
+    // Decisions keep up with the teardown: staged prefixes (each holding its previous
+    // selection) stay within about a slice, not the peer's whole table.
+    ASSERT_LE(rib.stats().staged, 200u);
   }
   // 2500 removals and 2500 decisions at 100 units a slice.
   EXPECT_GE(slices, 49);
