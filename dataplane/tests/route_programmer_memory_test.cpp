@@ -31,12 +31,13 @@ TEST(ProgrammerMemory, AMillionRoutesCostUnder32BytesEach) {
   const std::size_t before = heap();
   for (uint32_t i = 0; i < kN; ++i) p.set_route(nth(i), via("10.0.0.2"));
   const std::size_t after = heap();
-  const double per_route = static_cast<double>(after - before) / kN;
-  // An 8-byte key and 8-byte entry in the table, its index (40-80% full), and the 4-byte queue
-  // slot every new route waits in. The unordered_map of RouteSpec handles before was ~90 B.
+  const double per_route = (static_cast<double>(after) - static_cast<double>(before)) / kN;
   std::printf("heap per route %.1f B, table %.1f B\n", per_route,
               static_cast<double>(p.memory_bytes()) / kN);
+#if !defined(__SANITIZE_ADDRESS__)
+  // (Under ASan malloc is not glibc's, and glibc's counters say nothing.)
   EXPECT_LE(per_route, 32.0);
+#endif
   EXPECT_LE(static_cast<double>(p.memory_bytes()) / kN, 28.0);
   EXPECT_EQ(p.spec_count(), 1u);
   auto st = p.stats();
