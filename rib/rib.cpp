@@ -43,6 +43,19 @@ void Rib::retire(PeerState& s, SourceId id) {
   releasing_ = true;
 }
 
+void Rib::make_stale(PeerState& s, int f) {
+  if (s.live[f] == kNoSource) return;
+  // Stale sets the new session has emptied (every route re-announced) are freed here: a peer
+  // that keeps sending BoRR without EoRR, or restarting without End-of-RIB, would otherwise
+  // pile up empty sources until none are left.
+  std::erase_if(s.stale[f], [&](SourceId st) {
+    if (loc_.source_count(st) != 0) return false;
+    loc_.release_source(st);
+    return true;
+  });
+  s.stale[f].push_back(std::exchange(s.live[f], kNoSource));
+}
+
 std::size_t Rib::count_of(const std::vector<SourceId>& ids) const {
   std::size_t n = 0;
   for (SourceId id : ids) n += loc_.source_count(id);
@@ -116,9 +129,7 @@ Status Rib::peer_down_retain(PeerId id) {
   out_.leave(id);
   s->up = false;
   // The live routes join the stale ones: the paths in the Loc-RIB stay as they are.
-  for (int f = 0; f < 2; ++f) {
-    if (s->live[f] != kNoSource) s->stale[f].push_back(std::exchange(s->live[f], kNoSource));
-  }
+  for (int f = 0; f < 2; ++f) make_stale(*s, f);
   return ok_status();
 }
 
@@ -142,8 +153,7 @@ std::size_t Rib::stale_count(PeerId id) const {
 Status Rib::mark_stale(PeerId id, Family family) {
   PeerState* s = find_peer(id);
   if (s == nullptr || id == kLocalPeer || !s->up) return unknown_peer(id);
-  int f = family_index(family);
-  if (s->live[f] != kNoSource) s->stale[f].push_back(std::exchange(s->live[f], kNoSource));
+  make_stale(*s, family_index(family));
   return ok_status();
 }
 

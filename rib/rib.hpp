@@ -161,6 +161,8 @@ class Rib {
   void route_view(LocRib::Slot s, std::vector<RouteView>& out) const;
   std::size_t drain(std::size_t budget);
   void retire(PeerState& s, SourceId id);
+  // The live source of family index `f` becomes a stale one.
+  void make_stale(PeerState& s, int f);
   std::size_t count_of(const std::vector<SourceId>& ids) const;
   // Loc-RIB slots in prefix order, cached until the next change (listings page through it).
   const std::vector<LocRib::Slot>& sorted_slots() const;

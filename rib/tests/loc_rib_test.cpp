@@ -356,6 +356,21 @@ TEST_F(LocRibTest, ShowRoutesByPrefixPeerAndPaged) {
   EXPECT_EQ(bests[0].prefix, nth_prefix(8));
 }
 
+// Route refresh after route refresh without End-of-RIB-Refresh (or restart after restart):
+// each one turns the live routes stale and the re-announcement moves them back. The emptied
+// stale sets must not pile up: there are 65535 sources in all.
+TEST_F(LocRibTest, RepeatedRefreshesWithoutEorrDoNotExhaustSources) {
+  AttrRef a = rib.intern(attrs({}, "10.0.0.1"));
+  for (uint32_t i = 0; i < 70000; ++i) {
+    ASSERT_TRUE(rib.mark_stale(1, Family::v4).ok());
+    ASSERT_TRUE(rib.update(1, nth_prefix(0), a).ok()) << "refresh " << i;
+  }
+  run();
+  EXPECT_EQ(rib.route_count(1), 1u);
+  EXPECT_EQ(rib.stale_count(1), 0u);
+  EXPECT_EQ(rib.best(nth_prefix(0)).size(), 1u);
+}
+
 // The Loc-RIB directly: sources, the one-path-inline entries growing to several paths and
 // back, and decisions erasing emptied entries.
 TEST(LocRibDirect, SourcesEntriesAndDecisions) {
