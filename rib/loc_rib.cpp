@@ -142,7 +142,6 @@ void LocRib::stage(Slot s) {
 }
 
 void LocRib::set(const Prefix& p, SourceId source, uint32_t path_id, AttrRef attrs) {
-  ++version_;
   const PeerId owner = sources_[source].info->id;
   auto [s, fresh] = table_.insert(p);
   if (!fresh) {
@@ -154,6 +153,7 @@ void LocRib::set(const Prefix& p, SourceId source, uint32_t path_id, AttrRef att
         count(c.source, -1);
         count(source, +1);
         c.source = source;
+        ++version_;
       }
       if (c.attrs == attrs) return;
       stage(s);
@@ -269,6 +269,7 @@ void LocRib::decide_one(Slot s) {
 }
 
 bool LocRib::decide(std::size_t budget, std::vector<BestChange>& out) {
+  if (dirty_.empty()) return false;
   ++version_;
   for (std::size_t n = 0; n < budget && !dirty_.empty(); ++n) {
     Staged st = dirty_.front();
@@ -304,9 +305,12 @@ std::vector<LocRib::Slot> LocRib::sorted() const {
 }
 
 std::size_t LocRib::memory_bytes() const {
-  std::size_t n = table_.memory_bytes();
-  n += many_.size() *
-       (sizeof(std::pair<const Slot, std::vector<Candidate>>) + 16 + 3 * sizeof(Candidate));
+  // The side table's nodes (value, next pointer, cached hash), buckets and path arrays.
+  std::size_t n = table_.memory_bytes() + many_.bucket_count() * sizeof(void*);
+  for (const auto& [slot, v] : many_) {
+    n += sizeof(std::pair<const Slot, std::vector<Candidate>>) + 2 * sizeof(void*) +
+         v.capacity() * sizeof(Candidate);
+  }
   return n;
 }
 

@@ -114,7 +114,7 @@ class LocRib {
   Slot next(Slot from) const { return table_.next(from); }
   // Occupied slots in prefix order (for listings; sorts the table).
   std::vector<Slot> sorted() const;
-  // Changes with every mutation (a cached sorted listing is stale once it differs).
+  // Changes with every change to the table (a cached sorted listing is stale once it differs).
   uint64_t version() const { return version_; }
 
   std::size_t size() const { return table_.size(); }

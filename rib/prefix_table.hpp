@@ -96,7 +96,6 @@ class PrefixTable {
     }
     return v6_[static_cast<uint32_t>(k)];
   }
-  Family family(Slot s) const { return (key_of(s) >> 62) == kTagV4 ? Family::v4 : Family::v6; }
 
   bool occupied(Slot s) const { return s < end_ && (key_of(s) >> 62) != kTagFree; }
   // The first occupied slot at or after `from`, or npos.
@@ -112,8 +111,6 @@ class PrefixTable {
 
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
-
-  void clear() { *this = PrefixTable(); }
 
   // Heap bytes held (slots, index, IPv6 side array), for stats and the memory tests.
   std::size_t memory_bytes() const {

@@ -52,7 +52,6 @@ TEST(PrefixTable, AgreesWithAMapUnderRandomChanges) {
     ASSERT_EQ(s, sv.first);
     EXPECT_EQ(t.value(s), sv.second);
     EXPECT_EQ(t.prefix(s), p);
-    EXPECT_EQ(t.family(s), p.family());
   }
   std::size_t seen = 0;
   for (auto s = t.begin(); s != t.npos; s = t.next(s + 1)) {
