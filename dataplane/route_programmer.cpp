@@ -503,8 +503,7 @@ void RouteProgrammer::finish_dump() {
   // The queue is rebuilt from what the dump shows (an adopted route needs nothing sent).
   queue_.clear();
   for (Slot s = entries_.begin(); s != kNoSlot; s = entries_.next(s + 1)) {
-    entries_.value(s).set(Entry::kQueued, false);
-    entries_.value(s).set(Entry::kSeen, false);
+    entries_.value(s).set(Entry::kQueued, false);  // (kSeen is only ever set below)
   }
   for (auto& kr : kernel) {
     const Slot slot = entries_.find(kr.prefix);
@@ -592,7 +591,7 @@ void RouteProgrammer::on_event(const nlmsghdr& h) {
 
 uint32_t RouteProgrammer::share(RouteSpec spec) {
   uint32_t h = 0;
-  if (last_spec_ != 0 && specs_[last_spec_].spec == spec) {
+  if (last_spec_ != 0 && *specs_[last_spec_].spec == spec) {
     h = last_spec_;
   } else if (auto it = spec_index_.find(spec); it != spec_index_.end()) {
     h = it->second;
@@ -604,8 +603,7 @@ uint32_t RouteProgrammer::share(RouteSpec spec) {
       h = static_cast<uint32_t>(specs_.size());
       specs_.emplace_back();
     }
-    specs_[h].spec = spec;
-    spec_index_.emplace(std::move(spec), h);
+    specs_[h].spec = &spec_index_.emplace(std::move(spec), h).first->first;
   }
   ++specs_[h].refs;
   last_spec_ = h;
@@ -614,8 +612,8 @@ uint32_t RouteProgrammer::share(RouteSpec spec) {
 
 void RouteProgrammer::release_spec(uint32_t h) {
   if (h == 0 || --specs_[h].refs != 0) return;
-  spec_index_.erase(specs_[h].spec);
-  specs_[h].spec = RouteSpec{};
+  spec_index_.erase(*specs_[h].spec);
+  specs_[h].spec = nullptr;
   free_specs_.push_back(h);
   if (last_spec_ == h) last_spec_ = 0;
 }
@@ -623,7 +621,7 @@ void RouteProgrammer::release_spec(uint32_t h) {
 void RouteProgrammer::set_want(Entry& e, uint32_t handle) {
   // Blackholes do not depend on links: with only those, link and address events need no dump.
   auto unicast = [this](uint32_t h) {
-    return h != 0 && specs_[h].spec.kind == RouteSpec::Kind::unicast;
+    return h != 0 && specs_[h].spec->kind == RouteSpec::Kind::unicast;
   };
   if (unicast(e.spec)) --unicast_wanted_;
   if (unicast(handle)) ++unicast_wanted_;

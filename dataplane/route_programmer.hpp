@@ -187,8 +187,9 @@ class RouteProgrammer final : public rib::BestRouteObserver {
     rib::Prefix prefix;
     uint32_t metric = 0;
   };
+  // A handle's spec is the key of its spec_index_ entry (map nodes stay put).
   struct SpecRecord {
-    RouteSpec spec;
+    const RouteSpec* spec = nullptr;
     uint32_t refs = 0;
   };
   struct SpecLess {
@@ -225,7 +226,7 @@ class RouteProgrammer final : public rib::BestRouteObserver {
   uint32_t share(RouteSpec spec);
   void release_spec(uint32_t handle);
   const RouteSpec* want(const Entry& e) const {
-    return e.spec == 0 ? nullptr : &specs_[e.spec].spec;
+    return e.spec == 0 ? nullptr : specs_[e.spec].spec;
   }
   void clear_failed(const rib::Prefix& p);
   void update_route_membership();
